@@ -1,0 +1,159 @@
+import CPassCrypto
+import Foundation
+import X509
+
+/// A Pass Type ID certificate, its private key and the intermediate to embed, loaded once
+/// into OpenSSL (which signs) and parsed once by swift-certificates (which inspects).
+///
+/// `@unchecked Sendable`: the OpenSSL objects are never mutated after ``load`` returns, and
+/// OpenSSL 3 allows concurrent signing with one `EVP_PKEY`; the pointer is freed in `deinit`.
+public final class SigningCredentials: PassSigner, @unchecked Sendable {
+    private let handle: OpaquePointer
+    /// The signer (Pass Type ID) certificate.
+    public let certificate: Certificate
+    /// The intermediate certificates embedded in every signature.
+    public let chain: [Certificate]
+    public let identity: PassIdentity
+
+    private init(handle: OpaquePointer, identity: PassIdentity?) throws(CredentialError) {
+        self.handle = handle
+        do {
+            var buffer = pc_buffer()
+            guard pc_credentials_cert_der(handle, &buffer) == 1 else { throw CredentialError("cannot export the certificate") }
+            defer { pc_buffer_free(&buffer) }
+            certificate = try Certificate(derEncoded: Array(UnsafeBufferPointer(start: buffer.data, count: buffer.len)))
+            var chain: [Certificate] = []
+            for i in 0..<pc_credentials_chain_count(handle) {
+                var b = pc_buffer()
+                guard pc_credentials_chain_der(handle, i, &b) == 1 else { continue }
+                defer { pc_buffer_free(&b) }
+                chain.append(try Certificate(derEncoded: Array(UnsafeBufferPointer(start: b.data, count: b.len))))
+            }
+            self.chain = chain
+        } catch let error as CredentialError {
+            pc_credentials_free(handle)
+            throw error
+        } catch {
+            pc_credentials_free(handle)
+            throw CredentialError("certificate: \(error)")
+        }
+        let info = PassCertificateInfo(certificate)
+        guard let resolved = identity ?? info.identity else {
+            pc_credentials_free(handle)
+            throw CredentialError("the certificate names no pass type ID (no UID attribute or Apple pass-type extension) and no team ID (OU); is it a Pass Type ID certificate?")
+        }
+        self.identity = resolved
+    }
+
+    deinit { pc_credentials_free(handle) }
+
+    static func errorBuffer() -> [CChar] { [CChar](repeating: 0, count: 512) }
+
+    /// PEM (or DER) certificate and PEM private key, the key optionally encrypted.
+    /// `intermediates` are PEM or DER certificates to embed (the WWDR intermediate).
+    public static func load(
+        certificate: [UInt8], key: [UInt8], password: String? = nil, intermediates: [[UInt8]] = [], identity: PassIdentity? = nil
+    ) throws(CredentialError) -> SigningCredentials {
+        var err = errorBuffer()
+        let handle: OpaquePointer? = certificate.withUnsafeBufferPointer { c in
+            key.withUnsafeBufferPointer { k in
+                pc_credentials_from_pem(c.baseAddress, c.count, k.baseAddress, k.count, password, &err, err.count)
+            }
+        }
+        guard let handle else { throw CredentialError(cString(err)) }
+        return try finish(handle, intermediates: intermediates, identity: identity)
+    }
+
+    /// A PKCS #12 file as Keychain exports it (legacy RC2/3DES ones included).
+    public static func load(p12: [UInt8], password: String, intermediates: [[UInt8]] = [], identity: PassIdentity? = nil) throws(CredentialError) -> SigningCredentials {
+        var err = errorBuffer()
+        let handle: OpaquePointer? = p12.withUnsafeBufferPointer { p in
+            pc_credentials_from_p12(p.baseAddress, p.count, password, &err, err.count)
+        }
+        guard let handle else { throw CredentialError(cString(err)) }
+        return try finish(handle, intermediates: intermediates, identity: identity)
+    }
+
+    private static func finish(_ handle: OpaquePointer, intermediates: [[UInt8]], identity: PassIdentity?) throws(CredentialError) -> SigningCredentials {
+        var err = errorBuffer()
+        guard pc_credentials_key_matches(handle) == 1 else {
+            pc_credentials_free(handle)
+            throw CredentialError("the private key does not belong to the certificate")
+        }
+        for intermediate in intermediates {
+            let ok = intermediate.withUnsafeBufferPointer { pc_credentials_add_chain_cert(handle, $0.baseAddress, $0.count, &err, err.count) }
+            guard ok == 1 else {
+                pc_credentials_free(handle)
+                throw CredentialError("intermediate: \(cString(err))")
+            }
+        }
+        return try SigningCredentials(handle: handle, identity: identity)
+    }
+
+    /// Loads credentials from files, as the CLI and server configuration name them.
+    public static func load(files: CredentialFiles) throws(CredentialError) -> SigningCredentials {
+        func read(_ path: String) throws(CredentialError) -> [UInt8] {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw CredentialError(file: path, FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")
+            }
+            return [UInt8](data)
+        }
+        var intermediates: [[UInt8]] = []
+        for path in files.intermediates { intermediates.append(try read(path)) }
+        switch files.source {
+        case .pem(let certPath, let keyPath):
+            let cert = try read(certPath)
+            let key = try read(keyPath)
+            do {
+                return try load(certificate: cert, key: key, password: files.password, intermediates: intermediates, identity: files.identity)
+            } catch {
+                throw CredentialError(file: error.message.hasPrefix("certificate") ? certPath : error.message.hasPrefix("private key") ? keyPath : nil, error.message)
+            }
+        case .p12(let path):
+            let bytes = try read(path)
+            do {
+                return try load(p12: bytes, password: files.password ?? "", intermediates: intermediates, identity: files.identity)
+            } catch {
+                throw CredentialError(file: path, error.message)
+            }
+        }
+    }
+
+    public func sign(manifest: [UInt8], signingTime: Date) throws -> [UInt8] {
+        var out = pc_buffer()
+        var err = [CChar](repeating: 0, count: 256)
+        let ok = manifest.withUnsafeBufferPointer {
+            pc_sign_detached(handle, $0.baseAddress, $0.count, Int64(signingTime.timeIntervalSince1970.rounded(.down)), &out, &err, err.count)
+        }
+        guard ok == 1 else { throw CredentialError("signing failed: \(cString(err))") }
+        defer { pc_buffer_free(&out) }
+        return Array(UnsafeBufferPointer(start: out.data, count: out.len))
+    }
+}
+
+/// Where credentials come from, as configured.
+public struct CredentialFiles: Sendable, Hashable {
+    public enum Source: Sendable, Hashable {
+        case pem(certificate: String, key: String)
+        case p12(String)
+    }
+
+    public var source: Source
+    public var password: String?
+    /// Intermediate certificate files to embed (the WWDR G4 for Apple credentials).
+    public var intermediates: [String]
+    /// Overrides the pass type and team read from the certificate.
+    public var identity: PassIdentity?
+
+    public init(source: Source, password: String? = nil, intermediates: [String] = [], identity: PassIdentity? = nil) {
+        self.source = source
+        self.password = password
+        self.intermediates = intermediates
+        self.identity = identity
+    }
+}
+
+/// The text of a NUL-terminated C buffer.
+func cString(_ buffer: [CChar]) -> String {
+    String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}

@@ -1,0 +1,24 @@
+import ArgumentParser
+
+@main
+struct Passline: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "passline",
+        abstract: "Loyalty cards in Apple Wallet: build, sign, verify and serve .pkpass files.",
+        subcommands: [PassCommand.self, TemplateCommand.self, CertsCommand.self])
+}
+
+struct PassCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pass", abstract: "Build and verify passes.", subcommands: [PassBuild.self, PassVerify.self])
+}
+
+struct TemplateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "template", abstract: "Work with pass templates.", subcommands: [TemplateLint.self])
+}
+
+struct CertsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "certs", abstract: "Signing certificates.", subcommands: [CertsDev.self, CertsCheck.self])
+}
