@@ -213,8 +213,6 @@ static STACK_OF(X509) *parse_certs(const uint8_t *d, size_t len, const char *wha
             goto bad;
         }
     }
-    for (int i = 0; i < sk_X509_num(certs); i++) /* fill the extension/hash cache now, not while signing */
-        X509_check_purpose(sk_X509_value(certs, i), -1, 0);
     ERR_clear_error();
     return certs;
 
@@ -243,7 +241,6 @@ static int chain_add_unique(pc_credentials *c, X509 *x)
     for (int i = 0; i < sk_X509_num(c->chain); i++)
         if (same_der(sk_X509_value(c->chain, i), x))
             goto dup;
-    X509_check_purpose(x, -1, 0);
     if (!sk_X509_push(c->chain, x)) {
         X509_free(x);
         return 0;
@@ -303,8 +300,7 @@ static EVP_PKEY *parse_key(const uint8_t *d, size_t len, const char *password, c
         if (pw.asked && password == NULL) {
             ERR_clear_error(); /* the queued "interrupted or cancelled" is just our refusal */
             fail(err, errlen, "private key: encrypted, a password is required");
-        }
-        else if (pw.asked)
+        } else if (pw.asked)
             fail(err, errlen, "private key: wrong password or corrupt key");
         else
             fail(err, errlen, "private key: not a PEM or DER private key");
@@ -453,20 +449,18 @@ pc_credentials *pc_credentials_from_pem(const uint8_t *cert, size_t cert_len, co
 }
 
 static pthread_once_t legacy_once = PTHREAD_ONCE_INIT;
-static int legacy_ok;
+static OSSL_PROVIDER *default_provider, *legacy_provider; /* loaded for the life of the process */
 static char legacy_reason[192];
 
 static void load_legacy_providers(void)
 {
     errinfo ei;
-    /* "default" first: an explicit load disables OpenSSL's implicit default-provider fallback. */
-    OSSL_PROVIDER *def = OSSL_PROVIDER_load(NULL, "default");
-    OSSL_PROVIDER *leg = OSSL_PROVIDER_load(NULL, "legacy");
 
-    legacy_ok = def != NULL && leg != NULL;
+    /* "default" first: an explicit load disables OpenSSL's implicit default-provider fallback. */
+    default_provider = OSSL_PROVIDER_load(NULL, "default");
+    legacy_provider = OSSL_PROVIDER_load(NULL, "legacy");
     drain_errors(&ei);
     memcpy(legacy_reason, ei.reason, sizeof(legacy_reason));
-    /* Providers stay loaded for the life of the process on purpose. */
 }
 
 typedef enum { P12_OK, P12_BADPASS, P12_FAIL } p12_status;
@@ -527,7 +521,7 @@ pc_credentials *pc_credentials_from_p12(const uint8_t *p12data, size_t len, cons
         /* Keychain exports encrypt certs with RC2-40, which only the legacy provider implements. */
         if (attempt == 0 && ei.unsupported) {
             pthread_once(&legacy_once, load_legacy_providers);
-            if (legacy_ok)
+            if (default_provider != NULL && legacy_provider != NULL)
                 continue;
             PKCS12_free(p12);
             snprintf(ei.reason, sizeof(ei.reason), "%s", legacy_reason);
@@ -553,7 +547,6 @@ pc_credentials *pc_credentials_from_p12(const uint8_t *p12data, size_t len, cons
         fail(err, errlen, "out of memory");
         goto done;
     }
-    X509_check_purpose(cert, -1, 0);
     c->key = pkey;
     c->cert = cert;
     pkey = NULL;
@@ -831,7 +824,7 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
     y -= m <= 2;
     const int64_t era = (y >= 0 ? y : y - 399) / 400;
     const unsigned yoe = (unsigned)(y - era * 400);
-    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
     const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     return era * 146097 + (int64_t)doe - 719468;
 }

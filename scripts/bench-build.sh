@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Pass building throughput on one core, next to OpenSSL's raw RSA-2048 signing rate (the ceiling:
+# every pass needs exactly one signature). Usage: scripts/bench-build.sh [PASSES]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+passes=${1:-10000}
+swift build -c release --product PasslineBenchmarks >/dev/null
+bin=$(swift build -c release --show-bin-path)/PasslineBenchmarks
+
+echo "== ceiling: openssl speed -seconds 3 rsa2048 (one core)"
+ceiling=$(taskset -c 0 openssl speed -seconds 3 rsa2048 2>/dev/null | awk '/^rsa 2048 bits/ {print $6}')
+echo "openssl rsa2048 sign/s: $ceiling"
+
+echo "== passline: build + sign $passes loyalty passes (pinned to one core)"
+out=$(taskset -c 0 "$bin" --passes "$passes")
+echo "$out" | grep -v '^RESULT'
+rate=$(echo "$out" | sed -n 's/.*passes_per_second=\([0-9]*\).*/\1/p')
+awk -v r="$rate" -v c="$ceiling" 'BEGIN { printf "ratio passes/s ÷ openssl sign/s = %.2f (target ≥ 0.85)\n", r / c }'
