@@ -158,6 +158,7 @@ public final class PassFactory: Sendable {
         let signature = try signer.sign(manifest: manifest, signingTime: request.signingTime)
 
         var zip = prepared.staticZip
+        zip.reserve(entries: 3, bytes: passJSON.count + manifest.count + signature.count)
         zip.add(name: "pass.json", data: passJSON)
         zip.add(name: "manifest.json", data: manifest)
         zip.add(name: "signature", data: signature)

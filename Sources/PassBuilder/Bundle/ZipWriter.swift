@@ -29,6 +29,13 @@ struct ZipWriter {
         bytes.reserveCapacity(capacity)
     }
 
+    /// Reserves room for `entries` more entries holding `bytes` bytes, so that appending
+    /// them and finishing copies the (possibly shared) prefix once and never regrows.
+    mutating func reserve(entries: Int, bytes extra: Int) {
+        bytes.reserveCapacity(bytes.count + central.count + extra + entries * 160 + 22)
+        central.reserveCapacity(central.count + entries * 80)
+    }
+
     mutating func add(_ entry: Entry) {
         add(name: entry.name, data: entry.data, crc: entry.crc)
     }
