@@ -1,5 +1,6 @@
 import CPassCrypto
 import Foundation
+import SwiftASN1
 import X509
 
 /// A Pass Type ID certificate, its private key and the intermediate to embed, loaded once
@@ -15,34 +16,42 @@ public final class SigningCredentials: PassSigner, @unchecked Sendable {
     public let chain: [Certificate]
     public let identity: PassIdentity
 
+    /// Takes ownership of `handle` (freed here on failure, in `deinit` otherwise).
     private init(handle: OpaquePointer, identity: PassIdentity?) throws(CredentialError) {
         self.handle = handle
         do {
-            var buffer = pc_buffer()
-            guard pc_credentials_cert_der(handle, &buffer) == 1 else { throw CredentialError("cannot export the certificate") }
-            defer { pc_buffer_free(&buffer) }
-            certificate = try Certificate(derEncoded: Array(UnsafeBufferPointer(start: buffer.data, count: buffer.len)))
-            var chain: [Certificate] = []
-            for i in 0..<pc_credentials_chain_count(handle) {
-                var b = pc_buffer()
-                guard pc_credentials_chain_der(handle, i, &b) == 1 else { continue }
-                defer { pc_buffer_free(&b) }
-                chain.append(try Certificate(derEncoded: Array(UnsafeBufferPointer(start: b.data, count: b.len))))
-            }
-            self.chain = chain
-        } catch let error as CredentialError {
-            pc_credentials_free(handle)
-            throw error
+            (certificate, chain) = try Self.certificates(of: handle)
         } catch {
             pc_credentials_free(handle)
-            throw CredentialError("certificate: \(error)")
+            throw error
         }
-        let info = PassCertificateInfo(certificate)
-        guard let resolved = identity ?? info.identity else {
+        guard let resolved = identity ?? PassCertificateInfo(certificate).identity else {
             pc_credentials_free(handle)
             throw CredentialError("the certificate names no pass type ID (no UID attribute or Apple pass-type extension) and no team ID (OU); is it a Pass Type ID certificate?")
         }
         self.identity = resolved
+    }
+
+    private static func der(_ fill: (inout pc_buffer) -> Int32) -> [UInt8]? {
+        var buffer = pc_buffer()
+        guard fill(&buffer) == 1 else { return nil }
+        defer { pc_buffer_free(&buffer) }
+        return Array(UnsafeBufferPointer(start: buffer.data, count: buffer.len))
+    }
+
+    private static func certificates(of handle: OpaquePointer) throws(CredentialError) -> (Certificate, [Certificate]) {
+        do {
+            guard let leaf = der({ pc_credentials_cert_der(handle, &$0) }) else { throw CredentialError("cannot export the certificate") }
+            var chain: [Certificate] = []
+            for i in 0..<pc_credentials_chain_count(handle) {
+                if let d = der({ pc_credentials_chain_der(handle, i, &$0) }) { chain.append(try Certificate(derEncoded: d)) }
+            }
+            return (try Certificate(derEncoded: leaf), chain)
+        } catch let error as CredentialError {
+            throw error
+        } catch {
+            throw CredentialError("certificate: \(error)")
+        }
     }
 
     deinit { pc_credentials_free(handle) }
@@ -86,6 +95,12 @@ public final class SigningCredentials: PassSigner, @unchecked Sendable {
                 pc_credentials_free(handle)
                 throw CredentialError("intermediate: \(cString(err))")
             }
+        }
+        // Embed only the intermediate that issued the certificate (a .p12 or a bundle may carry others).
+        if let (leaf, chain) = try? certificates(of: handle), chain.count > 1,
+           let issuer = chain.first(where: { PassCertificateInfo.isIssued(leaf, by: $0) }), let der = try? issuer.derEncoded() {
+            pc_credentials_clear_chain(handle)
+            _ = der.withUnsafeBufferPointer { pc_credentials_add_chain_cert(handle, $0.baseAddress, $0.count, &err, err.count) }
         }
         return try SigningCredentials(handle: handle, identity: identity)
     }
@@ -156,4 +171,13 @@ public struct CredentialFiles: Sendable, Hashable {
 /// The text of a NUL-terminated C buffer.
 func cString(_ buffer: [CChar]) -> String {
     String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
+extension Certificate {
+    /// The certificate's DER encoding.
+    func derEncoded() throws -> [UInt8] {
+        var serializer = DER.Serializer()
+        try serializer.serialize(self)
+        return serializer.serializedBytes
+    }
 }
