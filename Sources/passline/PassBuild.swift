@@ -63,7 +63,14 @@ struct PassBuild: AsyncParsableCommand {
         do {
             let factory = try PassFactory(template: loaded, signer: signer, webServiceURL: webServiceURL)
             let pass = try factory.build(PassRequest(values: input, variant: variant, authenticationToken: token, signingTime: time))
-            try writeAtomically(pass.pkpass, to: out)
+            do {
+                try writeAtomically(pass.pkpass, to: out)
+            } catch {
+                var isDirectory: ObjCBool = false
+                let reason = FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory) && isDirectory.boolValue
+                    ? "is a directory" : "cannot be written (does the folder exist, and is it writable?)"
+                throw fail("\(out): \(reason)")
+            }
             print("wrote \(out) (\(pass.pkpass.count) bytes, serial \(pass.serialNumber), \(signer.identity.passTypeIdentifier))")
         } catch let error as TemplateError {
             throw fail(error.description)

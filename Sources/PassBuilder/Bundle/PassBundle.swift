@@ -19,7 +19,12 @@ public enum PassBundle {
         var used = Set<String>()
         for (i, pass) in passes.enumerated() {
             var name = pass.name.filter { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }
-            if name.isEmpty || !used.insert(name).inserted { name = "pass-\(i + 1)"; used.insert(name) }
+            if name.isEmpty || used.contains(name) {
+                var n = i + 1
+                while used.contains("pass-\(n)") { n += 1 }
+                name = "pass-\(n)"
+            }
+            used.insert(name)
             zip.add(name: "\(name).pkpass", data: pass.pkpass)
         }
         return zip.finish()

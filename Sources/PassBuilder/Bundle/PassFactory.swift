@@ -63,7 +63,8 @@ public final class PassFactory: Sendable {
                 message: "[\(first.rule.rawValue)] \(first.message)\(errors.count > 1 ? " (and \(errors.count - 1) more; run `passline template lint \(template.directory)`)" : "")")
         }
         var prepared: [String: Prepared] = [:]
-        let names: [String?] = (template.manifest.variants ?? [:]).isEmpty ? [nil] : template.manifest.variants!.keys.sorted().map { $0 }
+        // nil: no variant asked for and no default, so pass.json and the root files as they are.
+        let names: [String?] = [nil] + (template.manifest.variants ?? [:]).keys.sorted().map { $0 }
         for variant in names {
             prepared[variant ?? ""] = Self.prepare(template: template, variant: variant, identity: signer.identity, webServiceURL: webServiceURL)
         }

@@ -14,8 +14,11 @@ public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertibl
 enum JSONParser {
     static let maxDepth = 256
 
-    static func parse(_ bytes: [UInt8]) throws(JSONParseError) -> JSONValue {
+    /// - Parameter allowTrailingCommas: accept `[1, 2,]` and `{"a": 1,}`, which Wallet tolerates
+    ///   and Apple's own sample passes contain; lint keeps it off.
+    static func parse(_ bytes: [UInt8], allowTrailingCommas: Bool = false) throws(JSONParseError) -> JSONValue {
         var parser = State(bytes: bytes)
+        parser.allowTrailingCommas = allowTrailingCommas
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
             throw parser.error("a UTF-8 byte-order mark is not allowed before the JSON text")
         }
@@ -29,6 +32,7 @@ enum JSONParser {
     struct State {
         let bytes: [UInt8]
         var index = 0
+        var allowTrailingCommas = false
 
         init(bytes: [UInt8]) { self.bytes = bytes }
 
@@ -82,6 +86,7 @@ enum JSONParser {
             if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(members) }
             while true {
                 skipWhitespace()
+                if allowTrailingCommas, !members.isEmpty, index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(members) }
                 guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a string key") }
                 let keyStart = index
                 let key = try parseString()
@@ -109,6 +114,7 @@ enum JSONParser {
             if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return .array(elements) }
             while true {
                 skipWhitespace()
+                if allowTrailingCommas, !elements.isEmpty, index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return .array(elements) }
                 elements.append(try parseValue(depth: depth + 1))
                 skipWhitespace()
                 guard index < bytes.count else { throw error("unterminated array") }

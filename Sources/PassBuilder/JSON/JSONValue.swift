@@ -72,6 +72,11 @@ extension JSONValue {
         self = try JSONParser.parse(Array(bytes))
     }
 
+    /// Parses JSON as Wallet reads it: trailing commas are accepted.
+    public init(parsingLeniently bytes: some Collection<UInt8>) throws(JSONParseError) {
+        self = try JSONParser.parse(Array(bytes), allowTrailingCommas: true)
+    }
+
     /// Compact, deterministic serialization (object keys sorted by UTF-8 bytes).
     public func serialized() -> [UInt8] {
         var out: [UInt8] = []

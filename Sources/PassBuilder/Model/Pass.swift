@@ -145,14 +145,14 @@ public enum PassStyle: String, Codable, Sendable, CaseIterable {
 }
 
 extension Pass {
-    /// Decodes pass.json bytes (strict JSON; see ``JSONParser``).
+    /// Decodes pass.json bytes as Wallet reads them (trailing commas tolerated).
     public init(jsonBytes: some Collection<UInt8>) throws {
-        self = try JSONDecoder().decode(Pass.self, from: Data(jsonBytes))
+        try self.init(json: try JSONValue(parsingLeniently: jsonBytes))
     }
 
     /// Decodes an already parsed JSON tree.
     public init(json: JSONValue) throws {
-        try self.init(jsonBytes: json.serialized())
+        self = try JSONDecoder().decode(Pass.self, from: Data(json.serialized()))
     }
 
     /// This pass as a JSON tree.

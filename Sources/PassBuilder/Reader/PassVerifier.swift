@@ -157,7 +157,13 @@ public enum PassVerifier {
     static func checkPassJSON(_ bytes: [UInt8]?, report: inout VerificationReport) -> Pass? {
         guard let bytes else { return nil }
         do {
-            _ = try JSONValue(parsing: bytes)
+            do {
+                _ = try JSONValue(parsing: bytes)
+            } catch {
+                // Wallet reads what Apple's own samples contain (trailing commas); say so, don't fail.
+                _ = try JSONValue(parsingLeniently: bytes)
+                report.add(.warning, "pass.json", "not strict JSON (\(error)); Wallet tolerates it, other readers may not")
+            }
             let pass = try Pass(jsonBytes: bytes)
             if pass.passTypeIdentifier == nil || pass.teamIdentifier == nil {
                 report.add(.error, "pass.json", "passTypeIdentifier and teamIdentifier are required")

@@ -114,7 +114,13 @@ public final class SigningCredentials: PassSigner, @unchecked Sendable {
             return [UInt8](data)
         }
         var intermediates: [[UInt8]] = []
-        for path in files.intermediates { intermediates.append(try read(path)) }
+        for path in files.intermediates {
+            let bytes = try read(path)
+            let isCertificate = (try? Certificate(derEncoded: bytes)) != nil
+                || String(validating: bytes, as: UTF8.self).map { $0.contains("-----BEGIN CERTIFICATE-----") && (try? Certificate(pemEncoded: $0)) != nil } == true
+            guard isCertificate else { throw CredentialError(file: path, "intermediate: not a PEM or DER X.509 certificate") }
+            intermediates.append(bytes)
+        }
         switch files.source {
         case .pem(let certPath, let keyPath):
             let cert = try read(certPath)
