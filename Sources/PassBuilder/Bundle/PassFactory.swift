@@ -41,7 +41,8 @@ public final class PassFactory: Sendable {
     public let webServiceURL: String?
     private let prepared: [String: Prepared]
 
-    static let tokenVariable = "$authenticationToken"
+    /// The reserved variable the per-pass authenticationToken renders from.
+    public static let tokenVariable = "$authenticationToken"
 
     struct Prepared: Sendable {
         var plan: RenderPlan

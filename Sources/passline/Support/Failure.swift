@@ -6,6 +6,11 @@ func printError(_ message: String) {
     FileHandle.standardError.write(Data("passline: \(message)\n".utf8))
 }
 
+/// Prints a line to standard output at once (stdout is block-buffered when redirected).
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
 /// Fails the command with one clear line and exit status 1 (not ArgumentParser's usage dump).
 func fail(_ message: String) -> ExitCode {
     printError(message)

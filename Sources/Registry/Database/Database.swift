@@ -1,0 +1,94 @@
+/// A value bound into, or read out of, a SQL statement. Both engines store exactly these.
+public enum SQLValue: Sendable, Hashable {
+    case null
+    case integer(Int64)
+    case double(Double)
+    case text(String)
+    case blob([UInt8])
+}
+
+/// One result row: values by column position, and column names for lookups by name.
+public struct SQLRow: Sendable, Hashable {
+    public var columns: [String]
+    public var values: [SQLValue]
+
+    public init(columns: [String], values: [SQLValue]) {
+        self.columns = columns
+        self.values = values
+    }
+
+    public subscript(_ index: Int) -> SQLValue { values[index] }
+
+    public subscript(_ name: String) -> SQLValue {
+        guard let i = columns.firstIndex(of: name) else { return .null }
+        return values[i]
+    }
+
+    public func int(_ i: Int) -> Int64? {
+        switch values[i] {
+        case .integer(let v): return v
+        case .double(let d): return Int64(exactly: d)
+        case .text(let s): return Int64(s)
+        default: return nil
+        }
+    }
+
+    public func text(_ i: Int) -> String? {
+        switch values[i] {
+        case .text(let s): return s
+        case .integer(let v): return String(v)
+        case .blob(let b): return String(decoding: b, as: UTF8.self)
+        default: return nil
+        }
+    }
+
+    public func blob(_ i: Int) -> [UInt8]? {
+        switch values[i] {
+        case .blob(let b): return b
+        case .text(let s): return Array(s.utf8)
+        default: return nil
+        }
+    }
+}
+
+/// The SQL dialect a statement must be written in where the two engines differ.
+public enum SQLDialect: String, Sendable {
+    case sqlite, postgres
+}
+
+/// A connection (or a transaction on one) that runs statements.
+///
+/// Statements use `$1`, `$2`, … placeholders, numbered in order of first appearance
+/// (PostgreSQL's syntax; SQLite reads `$N` as named parameters bound in that order).
+public protocol DatabaseConnection: Sendable {
+    var dialect: SQLDialect { get }
+    /// Runs a statement and returns its rows (empty for statements without results).
+    @discardableResult
+    func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow]
+}
+
+extension DatabaseConnection {
+    @discardableResult
+    public func query(_ sql: String) async throws -> [SQLRow] { try await query(sql, []) }
+}
+
+/// A database: SQLite (embedded, the default) or PostgreSQL (for scale and several servers).
+public protocol Database: Sendable {
+    var dialect: SQLDialect { get }
+    /// Runs `body` on a connection outside a transaction (reads).
+    func read<T: Sendable>(_ body: @Sendable (any DatabaseConnection) async throws -> T) async throws -> T
+    /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
+    /// Transactions that write are serialized on SQLite; on PostgreSQL they run concurrently
+    /// (use row locks or `FOR UPDATE` where that matters).
+    func transaction<T: Sendable>(_ body: @Sendable (any DatabaseConnection) async throws -> T) async throws -> T
+    /// Runs until cancelled (PostgreSQL's connection pool needs it); returns at once for SQLite.
+    func run() async throws
+    /// Closes connections; call after `run` has returned.
+    func shutdown() async throws
+}
+
+/// Why a database URL or connection is unusable.
+public struct DatabaseError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

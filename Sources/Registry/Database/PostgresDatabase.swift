@@ -1,0 +1,376 @@
+import Foundation
+import Logging
+import NIOCore
+import PostgresNIO
+
+/// PostgreSQL through postgres-nio's `PostgresClient` connection pool.
+///
+/// `run()` runs the pool and returns when its task is cancelled (or the ServiceGroup it runs in
+/// shuts down gracefully); queries wait for a connection until it runs. `shutdown()` has nothing
+/// left to do afterwards.
+///
+/// - `read` leases a connection and runs the body outside a transaction (each statement autocommits).
+/// - `transaction` leases a connection and runs `BEGIN` … `COMMIT`, or `ROLLBACK` when the body throws
+///   or the task is cancelled. The body's own error is rethrown unchanged. Transactions run
+///   concurrently: use `SELECT … FOR UPDATE` or retry on ``DatabaseQueryError/isSerializationFailure``.
+///   After a failed statement PostgreSQL ignores the rest of the transaction (SQLite doesn't):
+///   if the body swallows such an error, `COMMIT` rolls back instead and `transaction` throws
+///   SQLSTATE 25P02. Use a `SAVEPOINT` to go on after an expected failure.
+///
+/// One statement per `query` call (the extended protocol forbids several). Don't keep the
+/// connection passed to a body after it returns: it goes back to the pool.
+///
+/// Values: Int64 → int8, Double → float8, String → text, blob → bytea, null → untyped NULL. Results
+/// are decoded by column type: int2/int4/int8/oid → integer, bool → integer 0/1, float4/float8/numeric
+/// → double, bytea → blob, text-like types, json/jsonb, uuid (lower case) and xml → text,
+/// timestamptz → ISO 8601 text in UTC (`2024-05-06T07:08:09.123456Z`; no fraction for whole seconds),
+/// timestamp → the same without `Z`, date → `2024-05-06`, time → `07:08:09`. Other types are decoded as
+/// text when their binary form is UTF-8, else as a blob: cast them (`::text`) in SQL.
+public final class PostgresDatabase: Database {
+    public let dialect: SQLDialect = .postgres
+    public let settings: PostgresSettings
+    public let maxConnections: Int
+
+    private let client: PostgresClient
+    private let logger: Logger
+
+    /// - Parameters:
+    ///   - settings: Server, credentials, database and TLS.
+    ///   - maxConnections: The pool's limit (default 10).
+    ///   - logger: Gets the pool's background events and each statement's debug logs.
+    public init(settings: PostgresSettings, maxConnections: Int = 10, logger: Logger) {
+        precondition(maxConnections >= 1, "PostgresDatabase needs at least one connection")
+        self.settings = settings
+        self.maxConnections = maxConnections
+        self.logger = logger
+        var configuration = PostgresClient.Configuration(
+            host: settings.host,
+            port: settings.port,
+            username: settings.username,
+            password: settings.password,
+            database: settings.database,
+            tls: settings.tls ? .require(.makeClientConfiguration()) : .disable
+        )
+        configuration.options.maximumConnections = maxConnections
+        configuration.options.minimumConnections = 0
+        self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+    }
+
+    // MARK: Database
+
+    /// Runs the connection pool until the task is cancelled. Call it once.
+    public func run() async throws {
+        await client.run()
+    }
+
+    /// Nothing to do: the pool closed its connections when `run()` returned.
+    public func shutdown() async throws {}
+
+    public func read<T: Sendable>(_ body: @Sendable (any DatabaseConnection) async throws -> T) async throws -> T {
+        let logger = self.logger
+        do {
+            return try await client.withConnection { connection in
+                try await body(PostgresStatementRunner(connection: connection, logger: logger))
+            }
+        } catch let error as PSQLError {
+            throw Self.translate(error) // leasing failed (the body's statements translate their own)
+        }
+    }
+
+    public func transaction<T: Sendable>(_ body: @Sendable (any DatabaseConnection) async throws -> T) async throws -> T {
+        let logger = self.logger
+        do {
+            return try await client.withConnection { connection in
+                let runner = PostgresStatementRunner(connection: connection, logger: logger)
+                try await runner.query("BEGIN")
+                let value: T
+                do {
+                    value = try await body(runner)
+                } catch {
+                    await Self.rollback(connection, logger: logger)
+                    throw error
+                }
+                do {
+                    try await Self.commit(connection, logger: logger)
+                } catch {
+                    await Self.rollback(connection, logger: logger)
+                    throw error
+                }
+                return value
+            }
+        } catch let error as PSQLError {
+            throw Self.translate(error)
+        }
+    }
+
+    // MARK: Transactions
+
+    private static func commit(_ connection: PostgresConnection, logger: Logger) async throws {
+        let result: PostgresQueryResult
+        do {
+            result = try await connection.query("COMMIT", logger: logger).get()
+        } catch let error as PSQLError {
+            throw translate(error)
+        }
+        // COMMIT of a transaction that hit an error answers "ROLLBACK" instead of failing.
+        if result.metadata.command != "COMMIT" {
+            throw DatabaseQueryError(
+                dialect: .postgres, kind: .other, code: "25P02",
+                message: "transaction was rolled back at COMMIT because a statement in it had failed (the error was caught inside the transaction; use a SAVEPOINT to recover from expected failures)")
+        }
+    }
+
+    /// Rolls back in a task of its own, so it runs even when the current task is cancelled. A
+    /// connection that can't roll back is closed, so the pool never hands out an open transaction.
+    private static func rollback(_ connection: PostgresConnection, logger: Logger) async {
+        await Task {
+            do {
+                try await connection.query("ROLLBACK", logger: logger)
+            } catch {
+                logger.error("PostgreSQL ROLLBACK failed; closing the connection: \(describe(error))")
+                try? await connection.close()
+            }
+        }.value
+    }
+
+    // MARK: Errors
+
+    /// Server errors become ``DatabaseQueryError`` (SQLSTATE, message, detail, constraint); a
+    /// cancelled query becomes `CancellationError`; the rest (connection, TLS, authentication,
+    /// closed pool…) become `DatabaseError`.
+    static func translate(_ error: PSQLError) -> any Error {
+        if let info = error.serverInfo, let state = info[.sqlState] {
+            let kind: DatabaseQueryError.Kind
+            switch state {
+            case "23505": kind = .uniqueViolation
+            case "23503": kind = .foreignKeyViolation
+            case "23502": kind = .notNullViolation
+            case "23514": kind = .checkViolation
+            case "40001", "40P01": kind = .serializationFailure
+            default: kind = .other
+            }
+            return DatabaseQueryError(
+                dialect: .postgres, kind: kind, code: state,
+                message: info[.message] ?? "(no message)",
+                detail: info[.detail], constraint: info[.constraintName])
+        }
+        if error.code == .queryCancelled { return CancellationError() }
+        return DatabaseError("PostgreSQL \(describe(error))")
+    }
+
+    /// PSQLError's `description` is deliberately generic; this names the failure without the
+    /// query or its binds.
+    static func describe(_ error: any Error) -> String {
+        guard let error = error as? PSQLError else { return String(describing: error) }
+        var text = "error \(error.code)"
+        if let message = error.serverInfo?[.message] { text += ": \(message)" }
+        if let underlying = error.underlying { text += " (\(String(describing: underlying)))" }
+        return text
+    }
+}
+
+/// The `DatabaseConnection` handed to bodies: one leased pool connection.
+struct PostgresStatementRunner: DatabaseConnection {
+    let connection: PostgresConnection
+    let logger: Logger
+    var dialect: SQLDialect { .postgres }
+
+    @discardableResult
+    func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
+        var bindings = PostgresBindings(capacity: binds.count)
+        for value in binds {
+            switch value {
+            case .null: bindings.appendNull()
+            case .integer(let v): bindings.append(v)
+            case .double(let v): bindings.append(v)
+            case .text(let v): bindings.append(v)
+            case .blob(let v): bindings.append(ByteBuffer(bytes: v))
+            }
+        }
+        do {
+            let rows = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
+            var result: [SQLRow] = []
+            for try await row in rows {
+                var columns: [String] = []
+                var values: [SQLValue] = []
+                columns.reserveCapacity(row.count)
+                values.reserveCapacity(row.count)
+                for cell in row {
+                    columns.append(cell.columnName)
+                    values.append(try PostgresValueDecoder.decode(cell))
+                }
+                result.append(SQLRow(columns: columns, values: values))
+            }
+            return result
+        } catch let error as PSQLError {
+            throw PostgresDatabase.translate(error)
+        }
+    }
+}
+
+// MARK: - Decoding
+
+enum PostgresValueDecoder {
+    static func decode(_ cell: PostgresCell) throws -> SQLValue {
+        guard var buffer = cell.bytes else { return .null }
+        switch cell.format {
+        case .binary: return try decodeBinary(&buffer, type: cell.dataType, column: cell.columnName)
+        case .text: return decodeText(String(buffer: buffer), type: cell.dataType)
+        }
+    }
+
+    private static func malformed(_ type: PostgresDataType, _ column: String) -> DatabaseError {
+        DatabaseError("PostgreSQL sent a malformed \(type) value for column '\(column)'")
+    }
+
+    static func decodeBinary(_ buffer: inout ByteBuffer, type: PostgresDataType, column: String) throws -> SQLValue {
+        func read<I: FixedWidthInteger>(_: I.Type) throws -> I {
+            guard buffer.readableBytes == MemoryLayout<I>.size, let v = buffer.readInteger(endianness: .big, as: I.self) else {
+                throw malformed(type, column)
+            }
+            return v
+        }
+        switch type {
+        case .bool: return .integer(try read(UInt8.self) != 0 ? 1 : 0)
+        case .int2: return .integer(Int64(try read(Int16.self)))
+        case .int4: return .integer(Int64(try read(Int32.self)))
+        case .int8: return .integer(try read(Int64.self))
+        case .oid: return .integer(Int64(try read(UInt32.self)))
+        case .float4: return .double(Double(Float(bitPattern: try read(UInt32.self))))
+        case .float8: return .double(Double(bitPattern: try read(UInt64.self)))
+        case .numeric:
+            guard let value = numericToDouble(&buffer) else { throw malformed(type, column) }
+            return .double(value)
+        case .bytea: return .blob(Array(buffer.readableBytesView))
+        case .uuid:
+            guard buffer.readableBytes == 16, let bytes = buffer.readBytes(length: 16) else { throw malformed(type, column) }
+            return .text(formatUUID(bytes))
+        case .jsonb:
+            guard buffer.readInteger(as: UInt8.self) == 1 else { throw malformed(type, column) }
+            return .text(String(buffer: buffer))
+        case .timestamptz: return .text(formatTimestamp(microseconds: try read(Int64.self), utc: true))
+        case .timestamp: return .text(formatTimestamp(microseconds: try read(Int64.self), utc: false))
+        case .date: return .text(formatDate(days: try read(Int32.self)))
+        case .time: return .text(formatTime(microseconds: try read(Int64.self)))
+        case .text, .varchar, .bpchar, .name, .json, .xml, .char, .unknown:
+            return .text(String(buffer: buffer))
+        default:
+            // Enums, citext, ltree… send UTF-8 text; anything else arrives as raw bytes.
+            let bytes = Array(buffer.readableBytesView)
+            if let text = String(bytes: bytes, encoding: .utf8) { return .text(text) }
+            return .blob(bytes)
+        }
+    }
+
+    static func decodeText(_ text: String, type: PostgresDataType) -> SQLValue {
+        switch type {
+        case .bool: return .integer(text == "t" || text == "true" ? 1 : 0)
+        case .int2, .int4, .int8, .oid: return Int64(text).map(SQLValue.integer) ?? .text(text)
+        case .float4, .float8, .numeric: return Double(text).map(SQLValue.double) ?? .text(text)
+        case .bytea:
+            guard text.hasPrefix("\\x") else { return .blob(Array(text.utf8)) }
+            var bytes: [UInt8] = []
+            var high: UInt8?
+            for scalar in text.utf8.dropFirst(2) {
+                guard let nibble = hexNibble(scalar) else { return .text(text) }
+                if let h = high { bytes.append(h << 4 | nibble); high = nil } else { high = nibble }
+            }
+            return .blob(bytes)
+        default: return .text(text)
+        }
+    }
+
+    private static func hexNibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+
+    /// numeric's binary form: ndigits, weight, sign, dscale (Int16 each), then base-10000 digits.
+    /// Built as a decimal string so the conversion rounds correctly.
+    static func numericToDouble(_ buffer: inout ByteBuffer) -> Double? {
+        guard let ndigits = buffer.readInteger(endianness: .big, as: Int16.self),
+              let weight = buffer.readInteger(endianness: .big, as: Int16.self),
+              let sign = buffer.readInteger(endianness: .big, as: UInt16.self),
+              buffer.readInteger(endianness: .big, as: Int16.self) != nil  // dscale
+        else { return nil }
+        switch sign {
+        case 0xC000: return .nan
+        case 0xD000: return .infinity
+        case 0xF000: return -.infinity
+        case 0x0000, 0x4000: break
+        default: return nil
+        }
+        guard ndigits >= 0 else { return nil }
+        if ndigits == 0 { return sign == 0x4000 ? -0.0 : 0 }
+        var digits = sign == 0x4000 ? "-" : ""
+        for _ in 0..<ndigits {
+            guard let group = buffer.readInteger(endianness: .big, as: Int16.self), (0...9999).contains(group) else { return nil }
+            let text = String(group)
+            digits += String(repeating: "0", count: 4 - text.count) + text
+        }
+        // value = 0.d1d2…dn (groups) × 10000^(weight+1) = digits × 10^(4·(weight + 1 − ndigits))
+        let exponent = 4 * (Int(weight) + 1 - Int(ndigits))
+        return Double("\(digits)e\(exponent)")
+    }
+
+    static func formatUUID(_ bytes: [UInt8]) -> String {
+        let hex = bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }
+        return [hex[0..<4], hex[4..<6], hex[6..<8], hex[8..<10], hex[10..<16]].map { $0.joined() }.joined(separator: "-")
+    }
+
+    /// Days between 1970-01-01 and PostgreSQL's epoch 2000-01-01.
+    private static let epochOffsetDays: Int64 = 10_957
+    private static let microsecondsPerDay: Int64 = 86_400_000_000
+
+    static func formatTimestamp(microseconds: Int64, utc: Bool) -> String {
+        if microseconds == .max { return "infinity" }
+        if microseconds == .min { return "-infinity" }
+        var days = microseconds / microsecondsPerDay
+        var rest = microseconds % microsecondsPerDay
+        if rest < 0 { rest += microsecondsPerDay; days -= 1 }
+        return civilDate(daysSince1970: days + epochOffsetDays) + "T" + formatTime(microseconds: rest) + (utc ? "Z" : "")
+    }
+
+    static func formatDate(days: Int32) -> String {
+        if days == .max { return "infinity" }
+        if days == .min { return "-infinity" }
+        return civilDate(daysSince1970: Int64(days) + epochOffsetDays)
+    }
+
+    /// `HH:MM:SS`, plus the fraction without trailing zeros when there is one.
+    static func formatTime(microseconds: Int64) -> String {
+        let seconds = microseconds / 1_000_000
+        let fraction = microseconds % 1_000_000
+        var text = pad(seconds / 3600, 2) + ":" + pad(seconds / 60 % 60, 2) + ":" + pad(seconds % 60, 2)
+        if fraction != 0 {
+            var digits = pad(fraction, 6)
+            while digits.hasSuffix("0") { digits.removeLast() }
+            text += "." + digits
+        }
+        return text
+    }
+
+    /// Proleptic Gregorian date for a day count (Howard Hinnant's civil_from_days).
+    static func civilDate(daysSince1970: Int64) -> String {
+        let z = daysSince1970 + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        let yearText = year < 0 ? "-" + pad(-year, 4) : pad(year, 4)
+        return yearText + "-" + pad(month, 2) + "-" + pad(day, 2)
+    }
+
+    private static func pad(_ value: Int64, _ width: Int) -> String {
+        let text = String(value)
+        return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+    }
+}

@@ -1,0 +1,196 @@
+import Foundation
+import PassBuilder
+
+/// The registry: passes, devices, registrations and the web-service log, on any ``Database``.
+///
+/// Every statement is written once, in SQL both engines accept; where they differ the
+/// ``SQLDialect`` picks (only row locking, so far).
+public struct RegistryStore: Sendable {
+    public let database: any Database
+
+    public init(database: any Database) {
+        self.database = database
+    }
+
+    // MARK: passes
+
+    static let passColumns = "pass_type_id, serial_number, template, variant, values_json, update_tag, modified_at, created_at"
+
+    static func passRecord(_ row: SQLRow) throws -> PassRecord {
+        let json = row.text(4) ?? "{}"
+        guard case .object(let values) = try JSONValue(parsing: Array(json.utf8)) else {
+            throw DatabaseError("pass \(row.text(1) ?? "?"): stored values are not a JSON object")
+        }
+        return PassRecord(
+            passTypeIdentifier: row.text(0) ?? "", serialNumber: row.text(1) ?? "", template: row.text(2) ?? "",
+            variant: row.text(3), values: values, updateTag: row.int(5) ?? 0,
+            modifiedAt: Date(timeIntervalSince1970: TimeInterval(row.int(6) ?? 0)),
+            createdAt: Date(timeIntervalSince1970: TimeInterval(row.int(7) ?? 0)))
+    }
+
+    static func json(_ values: [String: JSONValue]) -> SQLValue {
+        .text(String(decoding: JSONValue.object(values).serialized(), as: UTF8.self))
+    }
+
+    /// Takes the next update tag. Call it last in a transaction: the counter row stays locked
+    /// until commit, so no change with a smaller tag can become visible after this one.
+    static func nextTag(_ db: any DatabaseConnection) async throws -> Int64 {
+        guard let tag = try await db.query("UPDATE counters SET value = value + 1 WHERE name = 'update_tag' RETURNING value").first?.int(0) else {
+            throw DatabaseError("the update_tag counter is missing; was the database migrated?")
+        }
+        return tag
+    }
+
+    /// Adds a pass. Throws a unique-violation ``DatabaseQueryError`` if the serial exists.
+    public func createPass(
+        passTypeIdentifier: String, serialNumber: String, template: String, variant: String?, values: [String: JSONValue], now: Date = Date()
+    ) async throws -> PassRecord {
+        try await database.transaction { db in
+            let tag = try await Self.nextTag(db)
+            let seconds = Int64(now.timeIntervalSince1970)
+            let rows = try await db.query(
+                "INSERT INTO passes (\(Self.passColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING \(Self.passColumns)",
+                [.text(passTypeIdentifier), .text(serialNumber), .text(template), variant.map(SQLValue.text) ?? .null, Self.json(values), .integer(tag), .integer(seconds)])
+            return try Self.passRecord(rows[0])
+        }
+    }
+
+    public func pass(passTypeIdentifier: String, serialNumber: String) async throws -> PassRecord? {
+        try await database.read { db in
+            try await db.query(
+                "SELECT \(Self.passColumns) FROM passes WHERE pass_type_id = $1 AND serial_number = $2",
+                [.text(passTypeIdentifier), .text(serialNumber)]
+            ).first.map(Self.passRecord)
+        }
+    }
+
+    /// Finds a pass by serial alone (serials are unique per pass type; the API names passes by serial).
+    public func pass(serialNumber: String) async throws -> PassRecord? {
+        try await database.read { db in
+            try await db.query("SELECT \(Self.passColumns) FROM passes WHERE serial_number = $1 ORDER BY pass_type_id LIMIT 1", [.text(serialNumber)])
+                .first.map(Self.passRecord)
+        }
+    }
+
+    /// Merges `values` into the pass's values (and sets the variant, if given), bumps its tag
+    /// and modification time. Returns nil when the pass does not exist.
+    public func updatePass(
+        passTypeIdentifier: String, serialNumber: String, mergingValues values: [String: JSONValue], variant: String? = nil, now: Date = Date()
+    ) async throws -> PassRecord? {
+        try await database.transaction { db in
+            let lock = db.dialect == .postgres ? " FOR UPDATE" : ""
+            guard let current = try await db.query(
+                "SELECT \(Self.passColumns) FROM passes WHERE pass_type_id = $1 AND serial_number = $2\(lock)",
+                [.text(passTypeIdentifier), .text(serialNumber)]
+            ).first.map(Self.passRecord) else { return nil }
+            let merged = current.values.merging(values) { _, new in new }
+            let tag = try await Self.nextTag(db)
+            let rows = try await db.query(
+                """
+                UPDATE passes SET values_json = $1, variant = $2, update_tag = $3,
+                    modified_at = CASE WHEN $4 > modified_at THEN $4 ELSE modified_at + 1 END
+                WHERE pass_type_id = $5 AND serial_number = $6 RETURNING \(Self.passColumns)
+                """,
+                [Self.json(merged), (variant ?? current.variant).map(SQLValue.text) ?? .null, .integer(tag),
+                 .integer(Int64(now.timeIntervalSince1970)), .text(passTypeIdentifier), .text(serialNumber)])
+            return try rows.first.map(Self.passRecord)
+        }
+    }
+
+    // MARK: web service
+
+    /// Registers a device for a pass (upserting its push token and client kind).
+    public func register(
+        deviceLibraryIdentifier: String, pushToken: String, client: WalletClient, passTypeIdentifier: String, serialNumber: String, now: Date = Date()
+    ) async throws -> RegistrationOutcome {
+        try await database.transaction { db in
+            let exists = try await db.query(
+                "SELECT 1 FROM passes WHERE pass_type_id = $1 AND serial_number = $2", [.text(passTypeIdentifier), .text(serialNumber)])
+            guard !exists.isEmpty else { return .passNotFound }
+            let seconds = SQLValue.integer(Int64(now.timeIntervalSince1970))
+            try await db.query(
+                """
+                INSERT INTO devices (device_library_id, push_token, client, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)
+                ON CONFLICT (device_library_id) DO UPDATE SET push_token = excluded.push_token, client = excluded.client, updated_at = excluded.updated_at
+                """,
+                [.text(deviceLibraryIdentifier), .text(pushToken), .text(client.rawValue), seconds])
+            let inserted = try await db.query(
+                """
+                INSERT INTO registrations (device_library_id, pass_type_id, serial_number, created_at) VALUES ($1, $2, $3, $4)
+                ON CONFLICT (device_library_id, pass_type_id, serial_number) DO NOTHING RETURNING 1
+                """,
+                [.text(deviceLibraryIdentifier), .text(passTypeIdentifier), .text(serialNumber), seconds])
+            return inserted.isEmpty ? .existing : .created
+        }
+    }
+
+    /// The device's passes of a type changed after `since` (all of them when `since` is nil);
+    /// nil when there are none.
+    public func changedSerials(deviceLibraryIdentifier: String, passTypeIdentifier: String, since: Int64?) async throws -> ChangedSerials? {
+        try await database.read { db in
+            let rows = try await db.query(
+                """
+                SELECT p.serial_number, p.update_tag FROM registrations r
+                JOIN passes p ON p.pass_type_id = r.pass_type_id AND p.serial_number = r.serial_number
+                WHERE r.device_library_id = $1 AND r.pass_type_id = $2 AND p.update_tag > $3
+                ORDER BY p.serial_number
+                """,
+                [.text(deviceLibraryIdentifier), .text(passTypeIdentifier), .integer(since ?? -1)])
+            guard !rows.isEmpty else { return nil }
+            return ChangedSerials(serialNumbers: rows.compactMap { $0.text(0) }, lastUpdated: rows.compactMap { $0.int(1) }.max() ?? 0)
+        }
+    }
+
+    /// Removes a registration, and the device once it has none left. Returns whether it existed.
+    @discardableResult
+    public func unregister(deviceLibraryIdentifier: String, passTypeIdentifier: String, serialNumber: String) async throws -> Bool {
+        try await database.transaction { db in
+            let removed = try await db.query(
+                "DELETE FROM registrations WHERE device_library_id = $1 AND pass_type_id = $2 AND serial_number = $3 RETURNING 1",
+                [.text(deviceLibraryIdentifier), .text(passTypeIdentifier), .text(serialNumber)])
+            try await db.query(
+                "DELETE FROM devices WHERE device_library_id = $1 AND NOT EXISTS (SELECT 1 FROM registrations WHERE device_library_id = $1)",
+                [.text(deviceLibraryIdentifier)])
+            return !removed.isEmpty
+        }
+    }
+
+    public func device(_ deviceLibraryIdentifier: String) async throws -> DeviceRecord? {
+        try await database.read { db in
+            try await db.query("SELECT device_library_id, push_token, client FROM devices WHERE device_library_id = $1", [.text(deviceLibraryIdentifier)])
+                .first.map { DeviceRecord(deviceLibraryIdentifier: $0.text(0) ?? "", pushToken: $0.text(1) ?? "", client: WalletClient(rawValue: $0.text(2) ?? "") ?? .apple) }
+        }
+    }
+
+    /// How many devices are registered for a pass.
+    public func registrationCount(passTypeIdentifier: String, serialNumber: String) async throws -> Int {
+        try await database.read { db in
+            Int(try await db.query(
+                "SELECT COUNT(*) FROM registrations WHERE pass_type_id = $1 AND serial_number = $2", [.text(passTypeIdentifier), .text(serialNumber)]
+            ).first?.int(0) ?? 0)
+        }
+    }
+
+    /// Keeps what devices report to `/v1/log` (each message cut to 2 KB).
+    public func appendLog(_ messages: [String], now: Date = Date()) async throws {
+        guard !messages.isEmpty else { return }
+        try await database.transaction { db in
+            for message in messages {
+                try await db.query(
+                    "INSERT INTO web_service_log (received_at, message) VALUES ($1, $2)",
+                    [.integer(Int64(now.timeIntervalSince1970)), .text(String(message.utf8.prefix(2048)) ?? String(message.prefix(512)))])
+            }
+        }
+    }
+
+    public func recentLog(limit: Int = 100) async throws -> [String] {
+        try await database.read { db in
+            try await db.query("SELECT message FROM web_service_log ORDER BY id DESC LIMIT $1", [.integer(Int64(limit))]).compactMap { $0.text(0) }
+        }
+    }
+
+    /// A round trip to the database, for `/healthz`.
+    public func ping() async throws {
+        _ = try await database.read { db in try await db.query("SELECT 1") }
+    }
+}

@@ -1,0 +1,110 @@
+import Crypto
+import Foundation
+import Logging
+import PassBuilder
+import Registry
+
+/// Passes as the server sees them: templates and their factories, the registry, the signed-pass
+/// cache and the authentication tokens.
+public final class PassService: Sendable {
+    public let store: RegistryStore
+    public let tokens: AuthenticationTokens
+    public let signer: any PassSigner
+    public let webServiceURL: String
+    let factories: [String: PassFactory]
+    let cache: PassCache
+    let metrics: ServerMetrics
+
+    public var passTypeIdentifier: String { signer.identity.passTypeIdentifier }
+
+    /// Loads every template folder under `templatesDirectory` (a folder with a template.json).
+    /// A template with lint errors stops the start, naming the file and the problem.
+    public init(
+        store: RegistryStore, signer: any PassSigner, tokens: AuthenticationTokens, templatesDirectory: String, webServiceURL: String,
+        cacheBytes: Int, metrics: ServerMetrics
+    ) throws {
+        self.store = store
+        self.signer = signer
+        self.tokens = tokens
+        self.webServiceURL = webServiceURL
+        self.metrics = metrics
+        cache = PassCache(capacityBytes: cacheBytes)
+        var factories: [String: PassFactory] = [:]
+        let root = URL(fileURLWithPath: templatesDirectory)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: templatesDirectory)) ?? []
+        for name in names.sorted() where FileManager.default.fileExists(atPath: root.appendingPathComponent(name).appendingPathComponent("template.json").path) {
+            let template = try PassTemplate.load(from: root.appendingPathComponent(name).path)
+            factories[name] = try PassFactory(template: template, signer: signer, webServiceURL: webServiceURL)
+        }
+        guard !factories.isEmpty else {
+            throw TemplateError(file: templatesDirectory, message: "no templates (folders with a template.json) found")
+        }
+        self.factories = factories
+    }
+
+    public var templateNames: [String] { factories.keys.sorted() }
+
+    /// A new serial: 20 random base32 characters (100 bits), safe in URLs and paths.
+    static func newSerialNumber() -> String {
+        let alphabet = Array("ABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+        var g = SystemRandomNumberGenerator()
+        return String((0..<20).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &g)] })
+    }
+
+    func factory(_ template: String) throws -> PassFactory {
+        guard let f = factories[template] else {
+            throw APIError.unprocessable("unknown template \"\(template)\" (known: \(templateNames.joined(separator: ", ")))", field: "template")
+        }
+        return f
+    }
+
+    /// Checks values against the template (types, variant, every placeholder filled) by rendering
+    /// pass.json without signing, so a bad request fails before anything is stored.
+    func validate(template: String, variant: String?, values: [String: JSONValue]) throws {
+        let f = try factory(template)
+        do {
+            let v = try f.template.variant(named: variant)
+            let coerced = try f.template.coerce(values)
+            _ = try TemplateRenderer.render(f.template.passJSON(variant: v), values: coerced.merging([PassFactory.tokenVariable: .string("")]) { a, _ in a }, file: f.template.passFile)
+        } catch {
+            throw APIError.unprocessable(error.message, field: error.message.contains("variant") ? "variant" : "values")
+        }
+    }
+
+    public func createPass(template: String, variant: String?, values: [String: JSONValue]?, serialNumber: String? = nil) async throws -> PassRecord {
+        let f = try factory(template)
+        let serial = serialNumber ?? Self.newSerialNumber()
+        var values = values ?? f.template.manifest.sampleValues
+        if f.template.manifest.variables["serialNumber"] != nil { values["serialNumber"] = .string(serial) }
+        try validate(template: template, variant: variant, values: values)
+        return try await store.createPass(
+            passTypeIdentifier: passTypeIdentifier, serialNumber: serial, template: template, variant: variant, values: values)
+    }
+
+    public func updatePass(serialNumber: String, values: [String: JSONValue], variant: String?) async throws -> PassRecord? {
+        guard let current = try await store.pass(passTypeIdentifier: passTypeIdentifier, serialNumber: serialNumber) else { return nil }
+        var merged = current.values.merging(values) { _, new in new }
+        if merged["serialNumber"] != nil { merged["serialNumber"] = .string(serialNumber) }
+        try validate(template: current.template, variant: variant ?? current.variant, values: merged)
+        return try await store.updatePass(
+            passTypeIdentifier: passTypeIdentifier, serialNumber: serialNumber, mergingValues: values.filter { $0.key != "serialNumber" }, variant: variant)
+    }
+
+    /// The signed .pkpass for this version of the pass (cached; signed once per version).
+    public func signedPass(_ record: PassRecord) async throws -> [UInt8] {
+        let key = PassCache.Key(passTypeIdentifier: record.passTypeIdentifier, serialNumber: record.serialNumber, updateTag: record.updateTag)
+        let factory = try factory(record.template)
+        let token = tokens.token(passTypeIdentifier: record.passTypeIdentifier, serialNumber: record.serialNumber)
+        let metrics = self.metrics
+        let result = try await cache.value(for: key) {
+            let start = ContinuousClock.now
+            let built = try factory.build(PassRequest(values: record.values, variant: record.variant, authenticationToken: token, signingTime: Date()))
+            let elapsed = (ContinuousClock.now - start).components
+            metrics.signingSeconds.recordNanoseconds(elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000)
+            return built.pkpass
+        }
+        (result.hit ? metrics.cacheHits : metrics.cacheMisses).increment()
+        metrics.passesServed.increment()
+        return result.bytes
+    }
+}

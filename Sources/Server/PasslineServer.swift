@@ -1,0 +1,113 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import PassBuilder
+import Registry
+import ServiceLifecycle
+
+/// Everything `passline serve` starts, assembled from a ``ServerConfiguration``.
+public struct PasslineServer: Sendable {
+    public let configuration: ServerConfiguration
+    public let database: any Database
+    public let service: PassService
+    public let metrics: ServerMetrics
+    public let adminToken: String
+    /// True when the admin token was generated now (print it once).
+    public let adminTokenCreated: Bool
+    /// Set when no credentials were configured and the development PKI is used.
+    public let developmentCertificates: String?
+
+    /// Opens and migrates the database, loads credentials and templates; throws with a clear
+    /// message on anything unusable.
+    public static func prepare(configuration: ServerConfiguration, logger: Logger) async throws -> PasslineServer {
+        let url = try DatabaseURL(parsing: configuration.databaseURL)
+        let database = try await DatabaseURL.open(url, logger: logger)
+        do {
+            return try await prepare(configuration: configuration, database: database, logger: logger)
+        } catch {
+            try? await database.shutdown()
+            throw error
+        }
+    }
+
+    /// As above on an already open database (tests pass their own).
+    public static func prepare(configuration: ServerConfiguration, database: any Database, logger: Logger) async throws -> PasslineServer {
+        try await withMigrations(database)
+        let data = DataDirectory(path: configuration.dataDirectory)
+        let secret = try data.secret(configured: configuration.secretHex)
+        let admin = try data.adminToken(configured: configuration.adminToken)
+        let (signer, devDir) = try loadCredentials(configuration)
+        let report = CredentialReport.check(signer)
+        for finding in report.findings where finding.level != .ok {
+            logger.warning("credentials: \(finding.message)")
+        }
+        guard report.isUsable else {
+            throw CredentialError(report.findings.filter { $0.level == .error }.map(\.message).joined(separator: "; "))
+        }
+        let metrics = ServerMetrics()
+        let service = try PassService(
+            store: RegistryStore(database: database), signer: signer, tokens: AuthenticationTokens(secret: secret),
+            templatesDirectory: configuration.templatesDirectory, webServiceURL: configuration.resolvedPublicURL,
+            cacheBytes: configuration.passCacheBytes, metrics: metrics)
+        return PasslineServer(
+            configuration: configuration, database: database, service: service, metrics: metrics,
+            adminToken: admin.token, adminTokenCreated: admin.created, developmentCertificates: devDir)
+    }
+
+    static func withMigrations(_ database: any Database) async throws {
+        // PostgreSQL's pool only works while `run` does; run it just for the migrations.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await database.run() }
+            try await Migrations.run(on: database)
+            group.cancelAll()
+            try? await group.waitForAll()
+        }
+    }
+
+    static func loadCredentials(_ c: ServerConfiguration) throws -> (SigningCredentials, String?) {
+        var intermediates: [String] = c.wwdrCertificate.map { [$0] } ?? []
+        if intermediates.isEmpty, FileManager.default.fileExists(atPath: "Certificates/AppleWWDRCAG4.cer") {
+            intermediates = ["Certificates/AppleWWDRCAG4.cer"]
+        }
+        if let p12 = c.passP12 {
+            return (try SigningCredentials.load(files: CredentialFiles(source: .p12(p12), password: c.passPassword, intermediates: intermediates)), nil)
+        }
+        if c.passCertificate != nil || c.passKey != nil {
+            guard let cert = c.passCertificate, let key = c.passKey else {
+                throw CredentialError("PASSLINE_PASS_CERT and PASSLINE_PASS_KEY go together")
+            }
+            return (try SigningCredentials.load(files: CredentialFiles(source: .pem(certificate: cert, key: key), password: c.passPassword, intermediates: intermediates)), nil)
+        }
+        let dir = URL(fileURLWithPath: c.dataDirectory).appendingPathComponent("dev-certs").path
+        try DevelopmentPKI.ensure(in: dir)
+        var files = DevelopmentPKI.files(in: dir)
+        if let wwdr = c.wwdrCertificate { files.intermediates = [wwdr] }
+        return (try SigningCredentials.load(files: files), dir)
+    }
+
+    /// The HTTP application.
+    public func application(logger: Logger, onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
+        let router = buildRouter(service: service, adminToken: adminToken, metrics: metrics, maxBodyBytes: configuration.maxBodyBytes)
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Passline"),
+            services: [DatabaseService(database: database)],
+            onServerRunning: onServerRunning,
+            logger: logger)
+    }
+}
+
+/// Keeps the database's connection pool running while the server does, and closes it after.
+struct DatabaseService: Service {
+    let database: any Database
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            try await database.run()
+            // SQLite's `run` returns at once: wait for the shutdown signal instead.
+            try await gracefulShutdown()
+        }
+        try await database.shutdown()
+    }
+}

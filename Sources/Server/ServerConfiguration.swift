@@ -1,0 +1,110 @@
+import Foundation
+
+/// Everything `passline serve` is configured with: environment variables, optionally on top of
+/// a file of `KEY=value` lines named by `PASSLINE_CONFIG` (the environment wins).
+public struct ServerConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    /// Base of `webServiceURL` and of links; defaults to `http://host:port`.
+    public var publicURL: String?
+    public var databaseURL = "sqlite:./data/passline.sqlite"
+    public var dataDirectory = "./data"
+    public var templatesDirectory = "PassTemplates"
+    public var passCertificate: String?
+    public var passKey: String?
+    public var passP12: String?
+    /// Name of the environment variable holding the key or .p12 password.
+    public var passPassword: String?
+    public var wwdrCertificate: String?
+    public var adminToken: String?
+    /// Bytes of signed passes kept in memory.
+    public var passCacheBytes = 256 * 1024 * 1024
+    /// Largest request body accepted.
+    public var maxBodyBytes = 1024 * 1024
+    public var logLevel = "info"
+
+    public init() {}
+
+    /// Every key with what it sets, for the README and `--help`.
+    public static let keys: [(key: String, meaning: String)] = [
+        ("PASSLINE_HTTP_HOST", "address to listen on (default 127.0.0.1)"),
+        ("PASSLINE_HTTP_PORT", "port to listen on (default 8080)"),
+        ("PASSLINE_PUBLIC_URL", "public base URL of this server: webServiceURL and links (default http://HOST:PORT)"),
+        ("PASSLINE_DATABASE_URL", "sqlite:./data/passline.sqlite (default), sqlite::memory:, or postgres://user:pass@host:5432/db"),
+        ("PASSLINE_DATA_DIR", "data directory: generated secret and admin token, dev certificates (default ./data)"),
+        ("PASSLINE_TEMPLATES", "templates directory (default PassTemplates)"),
+        ("PASSLINE_PASS_CERT", "Pass Type ID certificate, PEM (with PASSLINE_PASS_KEY)"),
+        ("PASSLINE_PASS_KEY", "its private key, PEM"),
+        ("PASSLINE_PASS_P12", "certificate and key as a .p12 (instead of the two above)"),
+        ("PASSLINE_PASS_PASSWORD_ENV", "name of the variable holding the key or .p12 password"),
+        ("PASSLINE_WWDR_CERT", "intermediate certificate (default Certificates/AppleWWDRCAG4.cer for Apple credentials)"),
+        ("PASSLINE_ADMIN_TOKEN", "bearer token for /api/v1 (default: generated once into the data directory and printed)"),
+        ("PASSLINE_SECRET", "secret for pass authentication tokens, ≥32 bytes as hex (default: generated once into the data directory)"),
+        ("PASSLINE_PASS_CACHE_MB", "memory for signed passes (default 256)"),
+        ("PASSLINE_MAX_BODY_KB", "largest request body (default 1024)"),
+        ("PASSLINE_LOG_LEVEL", "trace, debug, info, notice, warning, error (default info)"),
+        ("PASSLINE_CONFIG", "a file of KEY=value lines with any of these keys"),
+    ]
+
+    public struct Invalid: Error, CustomStringConvertible, Sendable {
+        public var description: String
+    }
+
+    /// Reads the configuration from `environment` (and the file it names).
+    public static func load(environment: [String: String] = ProcessInfo.processInfo.environment) throws(Invalid) -> ServerConfiguration {
+        var values: [String: String] = [:]
+        if let file = environment["PASSLINE_CONFIG"] {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                throw Invalid(description: "PASSLINE_CONFIG \(file): cannot be read")
+            }
+            for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                let line = raw.trimmingCharacters(in: .whitespaces)
+                if line.isEmpty || line.hasPrefix("#") { continue }
+                guard let eq = line.firstIndex(of: "=") else { throw Invalid(description: "\(file):\(n + 1): expected KEY=value") }
+                let key = line[..<eq].trimmingCharacters(in: .whitespaces)
+                var value = line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+                if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
+                guard keys.contains(where: { $0.key == key }) else { throw Invalid(description: "\(file):\(n + 1): unknown key \(key)") }
+                values[key] = value
+            }
+        }
+        for (key, value) in environment where key.hasPrefix("PASSLINE_") { values[key] = value }
+
+        var c = ServerConfiguration()
+        func int(_ key: String, _ range: ClosedRange<Int>) throws(Invalid) -> Int? {
+            guard let s = values[key] else { return nil }
+            guard let v = Int(s), range.contains(v) else { throw Invalid(description: "\(key)=\(s): expected a whole number in \(range.lowerBound)…\(range.upperBound)") }
+            return v
+        }
+        c.host = values["PASSLINE_HTTP_HOST"] ?? c.host
+        c.port = try int("PASSLINE_HTTP_PORT", 0...65535) ?? c.port
+        c.publicURL = values["PASSLINE_PUBLIC_URL"].map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+        if let u = c.publicURL, !(u.hasPrefix("https://") || u.hasPrefix("http://")) {
+            throw Invalid(description: "PASSLINE_PUBLIC_URL=\(u): must start with https:// (or http:// for development)")
+        }
+        c.databaseURL = values["PASSLINE_DATABASE_URL"] ?? c.databaseURL
+        c.dataDirectory = values["PASSLINE_DATA_DIR"] ?? c.dataDirectory
+        c.templatesDirectory = values["PASSLINE_TEMPLATES"] ?? c.templatesDirectory
+        c.passCertificate = values["PASSLINE_PASS_CERT"]
+        c.passKey = values["PASSLINE_PASS_KEY"]
+        c.passP12 = values["PASSLINE_PASS_P12"]
+        c.passPassword = values["PASSLINE_PASS_PASSWORD_ENV"].flatMap { environment[$0] }
+        if let name = values["PASSLINE_PASS_PASSWORD_ENV"], environment[name] == nil {
+            throw Invalid(description: "PASSLINE_PASS_PASSWORD_ENV=\(name): that environment variable is not set")
+        }
+        c.wwdrCertificate = values["PASSLINE_WWDR_CERT"]
+        c.adminToken = values["PASSLINE_ADMIN_TOKEN"]
+        if let t = c.adminToken, t.count < 16 { throw Invalid(description: "PASSLINE_ADMIN_TOKEN: at least 16 characters") }
+        c.secretHex = values["PASSLINE_SECRET"]
+        if let cache = try int("PASSLINE_PASS_CACHE_MB", 1...65536) { c.passCacheBytes = cache * 1024 * 1024 }
+        if let body = try int("PASSLINE_MAX_BODY_KB", 1...1_048_576) { c.maxBodyBytes = body * 1024 }
+        c.logLevel = values["PASSLINE_LOG_LEVEL"] ?? c.logLevel
+        return c
+    }
+
+    /// PASSLINE_SECRET as given (hex); see ``DataDirectory``.
+    public var secretHex: String?
+
+    /// The public base URL, defaulting to this server's own address.
+    public var resolvedPublicURL: String { publicURL ?? "http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)" }
+}
