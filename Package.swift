@@ -86,6 +86,19 @@ let package = Package(
             name: "PassBuilderTests",
             dependencies: ["PassBuilder"]
         ),
+        .testTarget(
+            name: "RegistryTests",
+            dependencies: ["Registry", "PassBuilder"]
+        ),
+        .testTarget(
+            name: "ServerTests",
+            dependencies: [
+                "Server", "Registry", "PassBuilder",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

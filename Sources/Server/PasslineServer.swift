@@ -4,7 +4,6 @@ import Logging
 import NIOCore
 import PassBuilder
 import Registry
-import ServiceLifecycle
 
 /// Everything `passline serve` starts, assembled from a ``ServerConfiguration``.
 public struct PasslineServer: Sendable {
@@ -18,22 +17,30 @@ public struct PasslineServer: Sendable {
     /// Set when no credentials were configured and the development PKI is used.
     public let developmentCertificates: String?
 
-    /// Opens and migrates the database, loads credentials and templates; throws with a clear
-    /// message on anything unusable.
-    public static func prepare(configuration: ServerConfiguration, logger: Logger) async throws -> PasslineServer {
-        let url = try DatabaseURL(parsing: configuration.databaseURL)
-        let database = try await DatabaseURL.open(url, logger: logger)
+    /// Opens the database named by `url`, keeps its connection pool running while `body` runs
+    /// (PostgreSQL's pool runs only inside `run`), then closes it.
+    public static func withDatabase<T: Sendable>(
+        url: String, logger: Logger, _ body: @Sendable (any Database) async throws -> T
+    ) async throws -> T {
+        let database = try await DatabaseURL.open(try DatabaseURL(parsing: url), logger: logger)
         do {
-            return try await prepare(configuration: configuration, database: database, logger: logger)
+            let result = try await withThrowingTaskGroup(of: Void.self, returning: T.self) { group in
+                group.addTask { try await database.run() }
+                defer { group.cancelAll() }
+                return try await body(database)
+            }
+            try await database.shutdown()
+            return result
         } catch {
             try? await database.shutdown()
             throw error
         }
     }
 
-    /// As above on an already open database (tests pass their own).
+    /// Migrates the database (whose pool must be running: see ``withDatabase(url:logger:_:)``),
+    /// loads credentials and templates; throws with a clear message on anything unusable.
     public static func prepare(configuration: ServerConfiguration, database: any Database, logger: Logger) async throws -> PasslineServer {
-        try await withMigrations(database)
+        try await Migrations.run(on: database)
         let data = DataDirectory(path: configuration.dataDirectory)
         let secret = try data.secret(configured: configuration.secretHex)
         let admin = try data.adminToken(configured: configuration.adminToken)
@@ -53,16 +60,6 @@ public struct PasslineServer: Sendable {
         return PasslineServer(
             configuration: configuration, database: database, service: service, metrics: metrics,
             adminToken: admin.token, adminTokenCreated: admin.created, developmentCertificates: devDir)
-    }
-
-    static func withMigrations(_ database: any Database) async throws {
-        // PostgreSQL's pool only works while `run` does; run it just for the migrations.
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await database.run() }
-            try await Migrations.run(on: database)
-            group.cancelAll()
-            try? await group.waitForAll()
-        }
     }
 
     static func loadCredentials(_ c: ServerConfiguration) throws -> (SigningCredentials, String?) {
@@ -92,22 +89,7 @@ public struct PasslineServer: Sendable {
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Passline"),
-            services: [DatabaseService(database: database)],
             onServerRunning: onServerRunning,
             logger: logger)
-    }
-}
-
-/// Keeps the database's connection pool running while the server does, and closes it after.
-struct DatabaseService: Service {
-    let database: any Database
-
-    func run() async throws {
-        try await cancelWhenGracefulShutdown {
-            try await database.run()
-            // SQLite's `run` returns at once: wait for the shutdown signal instead.
-            try await gracefulShutdown()
-        }
-        try await database.shutdown()
     }
 }

@@ -256,7 +256,7 @@ struct PassLinter {
 
     static func isUUID(_ s: String) -> Bool {
         let groups = s.split(separator: "-", omittingEmptySubsequences: false)
-        return groups.map(\.count) == [8, 4, 4, 4, 12] && groups.allSatisfy { $0.allSatisfy(\.isHexDigit) }
+        return groups.map(\.count) == [8, 4, 4, 4, 12] && groups.allSatisfy { $0.allSatisfy { $0.isASCII && $0.isHexDigit } }
     }
 
     mutating func checkNFC(_ top: [String: JSONValue], style: PassStyle?) {

@@ -52,13 +52,15 @@ public enum TemplateLinter {
                 out.append(Diagnostic(.error, .variable, file: manifestFile, path: p.appending("sample"), "sample must be \(m.expected.rawValue), found \(m.found)"))
             }
         }
-        var trees: [JSONValue] = [template.passJSON]
-        trees += (template.manifest.variants ?? [:]).values.compactMap(\.pass)
-        for tree in trees {
-            for (name, path) in TemplateRenderer.references(in: tree) {
+        var trees: [(file: String, base: JSONPath, tree: JSONValue)] = [(passFile, .root, template.passJSON)]
+        for (name, variant) in (template.manifest.variants ?? [:]).sorted(by: { $0.key < $1.key }) {
+            if let patch = variant.pass { trees.append((manifestFile, JSONPath.root.appending("variants").appending(name).appending("pass"), patch)) }
+        }
+        for (file, base, tree) in trees {
+            for (name, path) in TemplateRenderer.references(in: tree, path: base) {
                 used.insert(name)
                 if variables[name] == nil {
-                    out.append(Diagnostic(.error, .variable, file: passFile, path: path, "variable \"\(name)\" is not declared in template.json"))
+                    out.append(Diagnostic(.error, .variable, file: file, path: path, "variable \"\(name)\" is not declared in template.json"))
                 }
             }
         }

@@ -50,6 +50,12 @@ public struct PassStrings: Sendable, Hashable {
                 } else { return }
             }
         }
+        func hex4() throws(ParseError) -> UInt32 {
+            var hex = ""
+            while hex.count < 4, i + 1 < s.count, s[i + 1].properties.isASCIIHexDigit { i += 1; hex.unicodeScalars.append(s[i]) }
+            guard hex.count == 4 || !hex.isEmpty, let v = UInt32(hex, radix: 16) else { throw ParseError(line: line, message: "invalid \\U escape") }
+            return v
+        }
         func quoted() throws(ParseError) -> String {
             guard i < s.count, s[i] == "\"" else { throw ParseError(line: line, message: "expected a quoted string") }
             i += 1
@@ -63,10 +69,19 @@ public struct PassStrings: Sendable, Hashable {
                     case "t": out.append("\t")
                     case "r": out.append("\r")
                     case "U", "u":
-                        var hex = ""
-                        while hex.count < 4, i + 1 < s.count, s[i + 1].properties.isASCIIHexDigit { i += 1; hex.unicodeScalars.append(s[i]) }
-                        guard let v = UInt32(hex, radix: 16), let u = Unicode.Scalar(v) else { throw ParseError(line: line, message: "invalid \\U escape") }
+                        var value = try hex4()
+                        // \UD83D\UDE00: a UTF-16 surrogate pair, as classic .strings files write characters above U+FFFF.
+                        if (0xD800...0xDBFF).contains(value), i + 2 < s.count, s[i + 1] == "\\", s[i + 2] == "U" || s[i + 2] == "u" {
+                            i += 2
+                            let low = try hex4()
+                            guard (0xDC00...0xDFFF).contains(low) else { throw ParseError(line: line, message: "invalid \\U surrogate pair") }
+                            value = 0x10000 + ((value - 0xD800) << 10) + (low - 0xDC00)
+                        }
+                        guard let u = Unicode.Scalar(value) else { throw ParseError(line: line, message: "invalid \\U escape") }
                         out.append(u)
+                    case "\n":
+                        line += 1
+                        out.append("\n")
                     default: out.append(s[i])
                     }
                 } else {
@@ -96,8 +111,19 @@ public struct PassStrings: Sendable, Hashable {
 
     /// UTF-8 text, keys sorted, so a generated file is deterministic.
     public func serialized() -> [UInt8] {
+        // Escaped scalar by scalar: String replacing matches graphemes, and a combining mark
+        // after `"` would leave the quote unescaped.
         func escape(_ s: String) -> String {
-            s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
+            var out = String.UnicodeScalarView()
+            for u in s.unicodeScalars {
+                switch u {
+                case "\\": out.append(contentsOf: "\\\\".unicodeScalars)
+                case "\"": out.append(contentsOf: "\\\"".unicodeScalars)
+                case "\n": out.append(contentsOf: "\\n".unicodeScalars)
+                default: out.append(u)
+                }
+            }
+            return String(out)
         }
         return Array(entries.keys.sorted().map { "\"\(escape($0))\" = \"\(escape(entries[$0]!))\";\n" }.joined().utf8)
     }

@@ -15,24 +15,32 @@ enum TemplateString: Equatable {
     }
 
     init(_ s: String) {
-        guard s.utf8.contains(UInt8(ascii: "{")) else { self = .literal(s); return }
+        let bytes = Array(s.utf8)
+        guard bytes.contains(UInt8(ascii: "{")) else { self = .literal(s); return }
+        // Scanned as UTF-8 bytes: searching Strings would match by grapheme, and a combining mark
+        // right after "}}" would hide the placeholder.
+        let open = UInt8(ascii: "{"), close = UInt8(ascii: "}")
         var pieces: [Piece] = []
-        var text = Substring()
-        var rest = s[...]
-        while let open = rest.range(of: "{{") {
-            text += rest[..<open.lowerBound]
-            let afterOpen = rest[open.upperBound...]
-            if let close = afterOpen.range(of: "}}"), let name = Self.identifier(afterOpen[..<close.lowerBound]) {
-                if !text.isEmpty { pieces.append(.text(String(text))); text = "" }
-                pieces.append(.variable(name))
-                rest = afterOpen[close.upperBound...]
-            } else {
-                text += "{{"
-                rest = afterOpen
+        var text: [UInt8] = []
+        var i = 0
+        while i < bytes.count {
+            if i + 1 < bytes.count, bytes[i] == open, bytes[i + 1] == open {
+                var j = i + 2
+                while j + 1 < bytes.count, !(bytes[j] == close && bytes[j + 1] == close) { j += 1 }
+                if j + 1 < bytes.count, let name = Self.identifier(String(decoding: bytes[(i + 2)..<j], as: UTF8.self)[...]) {
+                    if !text.isEmpty { pieces.append(.text(String(decoding: text, as: UTF8.self))); text = [] }
+                    pieces.append(.variable(name))
+                    i = j + 2
+                    continue
+                }
+                text.append(contentsOf: [open, open])
+                i += 2
+                continue
             }
+            text.append(bytes[i])
+            i += 1
         }
-        text += rest
-        if !text.isEmpty { pieces.append(.text(String(text))) }
+        if !text.isEmpty { pieces.append(.text(String(decoding: text, as: UTF8.self))) }
         switch pieces.count {
         case 0: self = .literal(s)
         case 1:

@@ -34,7 +34,8 @@ public enum TemplateRenderer {
             return .array(out)
         case .object(let members):
             var out: [String: JSONValue] = [:]
-            for (k, v) in members { out[k] = try render(v, values: values, file: file, path: path.appending(k)) }
+            // Sorted as the writer and the render plan go, so the first missing variable reported is the same.
+            for k in JSONWriter.sortedKeys(members) { out[k] = try render(members[k]!, values: values, file: file, path: path.appending(k)) }
             return .object(out)
         default:
             return node

@@ -25,8 +25,10 @@ public struct TemplateVariable: Codable, Sendable, Hashable {
         switch (type, value) {
         case (.string, .string): return .success(value)
         case (.integer, .integer): return .success(value)
-        case (.integer, .number(let d)) where d == d.rounded() && abs(d) < 9.2e18: return .success(.integer(Int64(d)))
-        case (.number, .integer), (.number, .number): return .success(value)
+        case (.integer, .number(let d)) where d.isFinite && d == d.rounded() && abs(d) < 9.2e18: return .success(.integer(Int64(d)))
+        case (.number, .integer): return .success(value)
+        case (.number, .number(let d)):
+            return d.isFinite ? .success(value) : .failure(TypeMismatch(expected: type, found: "a non-finite number"))
         case (.boolean, .bool): return .success(value)
         case (.date, .string(let s)):
             return W3CDate.isValid(s) ? .success(value) : .failure(TypeMismatch(expected: type, found: "\"\(s)\" (not an ISO 8601 date-time with a time zone)"))

@@ -1,0 +1,55 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import PassBuilder
+import Registry
+import Testing
+
+@testable import Server
+
+/// Several servers on one PostgreSQL database: migrations race safely, and what one writes the other serves.
+@Suite struct MultiServerTests {
+    @Test func twoServersShareOnePostgres() async throws {
+        let dir = try TestEnvironment.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = try await TestEnvironment.databaseURL(.postgres, in: dir)
+        let config = TestServer.configuration(dataDirectory: dir, databaseURL: url)
+        let logger = TestEnvironment.logger
+        try await PasslineServer.withDatabase(url: url, logger: logger) { db1 in
+            try await PasslineServer.withDatabase(url: url, logger: logger) { db2 in
+                // Both start at once: the advisory lock lets exactly one apply each migration.
+                async let a = PasslineServer.prepare(configuration: config, database: db1, logger: logger)
+                async let b = PasslineServer.prepare(configuration: config, database: db2, logger: logger)
+                let (one, two) = try await (a, b)
+                let versions = try await db1.read { try await $0.query("SELECT COUNT(*) FROM schema_migrations") }
+                #expect(versions.first?.int(0) == Int64(Migrations.latestVersion))
+                try await one.application(logger: logger).test(.live) { c1 in
+                    try await two.application(logger: logger).test(.live) { c2 in
+                        let s1 = TestServer(server: one, dataDirectory: dir)
+                        let serial = try await s1.createPass(c1)
+                        let reg = try await c2.execute(
+                            uri: "/v1/devices/d/registrations/\(s1.passType)/\(serial)", method: .post, headers: s1.appleAuth(serial),
+                            body: ByteBuffer(string: #"{"pushToken":"\#(pushTokenA)"}"#))
+                        #expect(reg.status == .created)
+                        let serials = try await c1.execute(uri: "/v1/devices/d/registrations/\(s1.passType)", method: .get)
+                        #expect(serials.json?["serialNumbers"] == .array([.string(serial)]))
+                        // Concurrent updates through both servers: tags stay unique and ordered per commit.
+                        try await withThrowingTaskGroup(of: Void.self) { group in
+                            for i in 0..<20 {
+                                let client: any TestClientProtocol = i % 2 == 0 ? c1 : c2
+                                group.addTask {
+                                    let r = try await client.execute(uri: "/api/v1/passes/\(serial)", method: .patch, headers: s1.adminAuth, body: ByteBuffer(string: #"{"values":{"points":\#(i)}}"#))
+                                    #expect(r.status == .ok)
+                                }
+                            }
+                            try await group.waitForAll()
+                        }
+                        let record = try #require(try await one.service.store.pass(passTypeIdentifier: s1.passType, serialNumber: serial))
+                        #expect(record.updateTag == 21, "1 create + 20 updates, one tag each")
+                    }
+                }
+            }
+        }
+    }
+}
