@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The test command (README, .ci/run): builds everything, then runs every test suite.
+# The test command (README, .ci/run): builds everything, starts a throwaway PostgreSQL (installed
+# with apt-get if missing) and runs every test suite against it and SQLite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build --build-tests
-swift test --skip-build
+scripts/with-postgres.sh swift test --skip-build

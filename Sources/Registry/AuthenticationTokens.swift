@@ -20,14 +20,18 @@ public struct AuthenticationTokens: Sendable {
     }
 
     public func token(passTypeIdentifier: String, serialNumber: String) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(for: Self.message(passTypeIdentifier, serialNumber), using: key)
-        return Data(mac).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        Self.encode(Data(HMAC<SHA256>.authenticationCode(for: Self.message(passTypeIdentifier, serialNumber), using: key)))
+    }
+
+    static func encode(_ data: Data) -> String {
+        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 
     /// Constant-time check of a presented token.
     public func isValid(_ token: String, passTypeIdentifier: String, serialNumber: String) -> Bool {
-        guard token.utf8.count == 43, let mac = Self.decode(token) else { return false }
+        // Only the canonical spelling: the last character carries two padding bits, and a token
+        // differing there would otherwise decode to the same MAC.
+        guard token.utf8.count == 43, let mac = Self.decode(token), Self.encode(mac) == token else { return false }
         return HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: Self.message(passTypeIdentifier, serialNumber), using: key)
     }
 

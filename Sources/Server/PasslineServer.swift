@@ -25,7 +25,13 @@ public struct PasslineServer: Sendable {
         let database = try await DatabaseURL.open(try DatabaseURL(parsing: url), logger: logger)
         do {
             let result = try await withThrowingTaskGroup(of: Void.self, returning: T.self) { group in
-                group.addTask { try await database.run() }
+                // Wait until the pool's task has started, so that no lease comes before `run`.
+                let (started, signal) = AsyncStream<Void>.makeStream()
+                group.addTask {
+                    signal.finish()
+                    try await database.run()
+                }
+                for await _ in started {}
                 defer { group.cancelAll() }
                 return try await body(database)
             }

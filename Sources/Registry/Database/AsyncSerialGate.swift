@@ -9,15 +9,17 @@
 /// After `close(error:)` every waiter and every later caller throws that error; a body already
 /// running finishes normally.
 ///
-/// Not reentrant: calling `withExclusiveAccess` from inside its own body deadlocks. Callers
-/// that can nest (SQLiteDatabase) detect it with a task-local first.
+/// Not reentrant: calling `withExclusiveAccess` from inside its own body deadlocks. Each grant
+/// has a hold number, so callers that can nest (SQLiteDatabase) remember theirs in a task-local
+/// and ask ``isHeld(by:)`` before waiting.
 actor AsyncSerialGate {
     private struct Waiter {
         let id: UInt64
         let continuation: CheckedContinuation<Void, any Error>
     }
 
-    private var isHeld = false
+    /// The current holder's hold number, nil when free.
+    private var holder: UInt64?
     private var closedError: (any Error)?
     private var waiters: [Waiter] = []
     /// Index of the first live waiter in `waiters` (a cheap FIFO queue without Deque).
@@ -30,15 +32,25 @@ actor AsyncSerialGate {
     var waitingCount: Int { waiters.count - head }
 
     /// Whether a caller currently holds the gate.
-    var isLocked: Bool { isHeld }
+    var isLocked: Bool { holder != nil }
+
+    /// Whether the grant numbered `hold` is the current one (false once it has been released).
+    func isHeld(by hold: UInt64) -> Bool { holder == hold }
 
     /// Waits for the gate (FIFO), runs `body` alone, releases the gate however `body` ends.
     nonisolated func withExclusiveAccess<T: Sendable>(
         _ body: @Sendable () async throws -> T
     ) async throws -> T {
-        try await acquire()
+        try await withExclusiveAccess { (_: UInt64) in try await body() }
+    }
+
+    /// Like `withExclusiveAccess(_:)`, passing `body` its hold number.
+    nonisolated func withExclusiveAccess<T: Sendable>(
+        _ body: @Sendable (_ hold: UInt64) async throws -> T
+    ) async throws -> T {
+        let hold = try await acquire()
         do {
-            let value = try await body()
+            let value = try await body(hold)
             await release()
             return value
         } catch {
@@ -47,17 +59,19 @@ actor AsyncSerialGate {
         }
     }
 
-    /// Takes the gate, waiting in line if it is held. Throws `CancellationError` if the task is
-    /// (or becomes) cancelled before it gets the gate, or the close error once closed.
-    func acquire() async throws {
+    /// Takes the gate, waiting in line if it is held, and returns the hold number. Throws
+    /// `CancellationError` if the task is (or becomes) cancelled before it gets the gate, or the
+    /// close error once closed.
+    @discardableResult
+    func acquire() async throws -> UInt64 {
         if let closedError { throw closedError }
         try Task.checkCancellation()
-        if !isHeld {
-            isHeld = true
-            return
-        }
         let id = nextID
         nextID &+= 1
+        if holder == nil {
+            holder = id
+            return id
+        }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 // Runs synchronously on this actor. A cancellation that raced in before this
@@ -71,19 +85,21 @@ actor AsyncSerialGate {
         } onCancel: {
             Task { await self.cancelWaiter(id) }
         }
+        return id
     }
 
     /// Gives the gate to the next waiter, or frees it.
     func release() {
-        precondition(isHeld, "AsyncSerialGate released while not held")
+        precondition(holder != nil, "AsyncSerialGate released while not held")
         if head < waiters.count {
             let next = waiters[head]
             head += 1
             compactIfNeeded()
-            // Ownership passes directly: isHeld stays true.
+            // Ownership passes directly to the next in line.
+            holder = next.id
             next.continuation.resume()
         } else {
-            isHeld = false
+            holder = nil
         }
     }
 

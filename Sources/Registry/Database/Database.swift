@@ -58,8 +58,9 @@ public enum SQLDialect: String, Sendable {
 
 /// A connection (or a transaction on one) that runs statements.
 ///
-/// Statements use `$1`, `$2`, … placeholders, numbered in order of first appearance
-/// (PostgreSQL's syntax; SQLite reads `$N` as named parameters bound in that order).
+/// Statements use PostgreSQL's `$1`, `$2`, … placeholders: `$N` binds `binds[N-1]`, in any order and
+/// as often as needed (the SQLite driver rewrites them to SQLite's numbered `?N`). Fewer binds than
+/// the highest `$N` is an error. One statement per call.
 public protocol DatabaseConnection: Sendable {
     var dialect: SQLDialect { get }
     /// Runs a statement and returns its rows (empty for statements without results).

@@ -28,7 +28,7 @@ public enum DatabaseURL: Sendable, Hashable {
                 // sqlite:///abs/path — only the absolute form makes sense with a `//`.
                 path = path.dropFirst(2)
                 guard path.hasPrefix("/") else {
-                    throw DatabaseError("Database URL 'sqlite://\(path)' is ambiguous: write sqlite:relative/path or sqlite:/absolute/path")
+                    throw DatabaseError("Database URL 'sqlite://…' is ambiguous: write sqlite:relative/path, sqlite:/absolute/path or sqlite:///absolute/path")
                 }
             }
             guard !path.isEmpty else {

@@ -68,19 +68,24 @@ public final class PostgresDatabase: Database {
 
     public func read<T: Sendable>(_ body: @Sendable (any DatabaseConnection) async throws -> T) async throws -> T {
         let logger = self.logger
+        var leased = false
         do {
             return try await client.withConnection { connection in
-                try await body(PostgresStatementRunner(connection: connection, logger: logger))
+                leased = true
+                return try await body(PostgresStatementRunner(connection: connection, logger: logger))
             }
-        } catch let error as PSQLError {
-            throw Self.translate(error) // leasing failed (the body's statements translate their own)
+        } catch {
+            // The body's errors (its statements translate their own) pass through unchanged.
+            throw leased ? error : Self.translateLeaseError(error)
         }
     }
 
     public func transaction<T: Sendable>(_ body: @Sendable (any DatabaseConnection) async throws -> T) async throws -> T {
         let logger = self.logger
+        var leased = false
         do {
             return try await client.withConnection { connection in
+                leased = true
                 let runner = PostgresStatementRunner(connection: connection, logger: logger)
                 try await runner.query("BEGIN")
                 let value: T
@@ -98,9 +103,42 @@ public final class PostgresDatabase: Database {
                 }
                 return value
             }
-        } catch let error as PSQLError {
-            throw Self.translate(error)
+        } catch {
+            throw leased ? error : Self.translateLeaseError(error)
         }
+    }
+
+    /// Connects once, outside the pool, and runs `SELECT 1`. The pool retries an unreachable
+    /// server forever (queries just wait), so call this at startup to fail fast, with a
+    /// `DatabaseError` or ``DatabaseQueryError`` naming the problem (never the password), on a
+    /// wrong host, port, credentials, database or TLS setting. Needs no `run()`.
+    public func checkConnection() async throws {
+        let tls: PostgresConnection.Configuration.TLS
+        if settings.tls {
+            do {
+                tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            } catch {
+                throw DatabaseError("Cannot set up TLS for PostgreSQL: \(error)")
+            }
+        } else {
+            tls = .disable
+        }
+        let configuration = PostgresConnection.Configuration(
+            host: settings.host, port: settings.port, username: settings.username,
+            password: settings.password, database: settings.database, tls: tls)
+        let connection: PostgresConnection
+        do {
+            connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+        } catch {
+            throw Self.connectError(error, settings: settings)
+        }
+        do {
+            try await connection.query("SELECT 1", logger: logger)
+        } catch {
+            try? await connection.close()
+            throw Self.connectError(error, settings: settings)
+        }
+        try await connection.close()
     }
 
     // MARK: Transactions
@@ -156,6 +194,21 @@ public final class PostgresDatabase: Database {
         }
         if error.code == .queryCancelled { return CancellationError() }
         return DatabaseError("PostgreSQL \(describe(error))")
+    }
+
+    /// Failures to get a connection from the pool. The pool waits for a reachable server rather
+    /// than failing, so in practice this is cancellation or a closed pool.
+    static func translateLeaseError(_ error: any Error) -> any Error {
+        if let error = error as? PSQLError { return translate(error) }
+        if error is CancellationError || Task.isCancelled { return CancellationError() }
+        return DatabaseError("PostgreSQL connection pool: \(error)")
+    }
+
+    static func connectError(_ error: any Error, settings: PostgresSettings) -> any Error {
+        let translated = (error as? PSQLError).map(translate) ?? error
+        if translated is DatabaseQueryError || translated is CancellationError { return translated }
+        let reason = translated is DatabaseError ? "\(translated)" : "\(describe(error))"
+        return DatabaseError("Cannot connect to PostgreSQL at \(settings.host):\(settings.port) as \(settings.username): \(reason)")
     }
 
     /// PSQLError's `description` is deliberately generic; this names the failure without the

@@ -1,5 +1,4 @@
 import Logging
-import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import SQLiteNIO
@@ -29,7 +28,9 @@ import SQLiteNIO
 /// string literals, quoted identifiers and comments is rewritten to SQLite's numbered `?N`, so `$N`
 /// always binds `binds[N-1]`: any order and any reuse work as on PostgreSQL. (Left as `$N`, SQLite
 /// would treat them as *named* parameters numbered by first appearance, so `SELECT $2, $1` would
-/// silently swap its values.) Passing more binds than the highest `$N` is an error.
+/// silently swap its values.) Fewer binds than the highest `$N` is an error (as on PostgreSQL;
+/// SQLite alone would bind NULL); more binds is an error too (SQLITE_RANGE; PostgreSQL ignores them).
+/// One statement per call: trailing statements are an error (sqlite-nio would silently drop them).
 ///
 /// ## Values
 /// INTEGER → `.integer`, REAL → `.double`, TEXT → `.text`, BLOB → `.blob`, NULL → `.null`. Text is read
@@ -59,9 +60,27 @@ public final class SQLiteDatabase: Database {
     private let gate = AsyncSerialGate()
     private let logger: Logger
 
-    /// The databases whose gate the current task holds (to turn nested use into an error rather
-    /// than a deadlock). Child tasks inherit it, as they inherit the transaction.
-    @TaskLocal private static var heldGates: Set<ObjectIdentifier> = []
+    /// The gate holds (database → hold number) of the transactions or in-memory reads the current
+    /// task runs in, to turn nested use into an error rather than a deadlock. Child tasks inherit
+    /// it (and are part of the transaction); so do `Task {}`s started in a body, which is why the
+    /// hold is checked to be still current before it counts.
+    @TaskLocal private static var holds: [ObjectIdentifier: UInt64] = [:]
+
+    /// Whether the current task runs inside this database's gate (a transaction, or a `:memory:` read).
+    private func insideGate() async -> Bool {
+        guard let hold = Self.holds[ObjectIdentifier(self)] else { return false }
+        return await gate.isHeld(by: hold)
+    }
+
+    /// Runs `body` holding the gate, with the hold recorded for nested calls.
+    private func withGate<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        let me = ObjectIdentifier(self)
+        return try await gate.withExclusiveAccess { hold in
+            var holds = Self.holds
+            holds[me] = hold
+            return try await Self.$holds.withValue(holds) { try await body() }
+        }
+    }
 
     private init(
         storage: Storage, threadPool: NIOThreadPool, writer: SQLiteConnection,
@@ -145,15 +164,10 @@ public final class SQLiteDatabase: Database {
     public func read<T: Sendable>(_ body: @Sendable (any DatabaseConnection) async throws -> T) async throws -> T {
         guard let readers else {
             // :memory: — one connection, shared with transactions.
-            let me = ObjectIdentifier(self)
-            if Self.heldGates.contains(me) {
+            if await insideGate() {
                 return try await body(SQLiteStatementRunner(connection: writer))
             }
-            return try await gate.withExclusiveAccess {
-                try await Self.$heldGates.withValue(Self.heldGates.union([me])) {
-                    try await body(SQLiteStatementRunner(connection: self.writer))
-                }
-            }
+            return try await withGate { try await body(SQLiteStatementRunner(connection: self.writer)) }
         }
         let (index, connection) = try await readers.lease()
         do {
@@ -167,18 +181,13 @@ public final class SQLiteDatabase: Database {
     }
 
     public func transaction<T: Sendable>(_ body: @Sendable (any DatabaseConnection) async throws -> T) async throws -> T {
-        let me = ObjectIdentifier(self)
-        if Self.heldGates.contains(me) {
+        if await insideGate() {
             throw DatabaseError(
                 readers == nil
                     ? "SQLite transaction started inside a read or transaction on the same in-memory database (nesting is not supported)"
                     : "SQLite transaction started inside a transaction on the same database (nested transactions are not supported)")
         }
-        return try await gate.withExclusiveAccess {
-            try await Self.$heldGates.withValue(Self.heldGates.union([me])) {
-                try await self.runTransaction(body)
-            }
-        }
+        return try await withGate { try await self.runTransaction(body) }
     }
 
     /// Returns at once: SQLite needs no background work.
@@ -262,20 +271,29 @@ public final class SQLiteDatabase: Database {
     /// Runs one statement on `connection` and collects its rows.
     @discardableResult
     static func execute(_ sql: String, _ binds: [SQLValue], on connection: SQLiteConnection) async throws -> [SQLRow] {
-        let statement = try SQLiteSQL.prepare(sql)
+        let (statement, highest) = try SQLiteSQL.prepare(sql)
+        // SQLite would bind NULL to a missing value; PostgreSQL refuses, and so do we. (Extra binds
+        // fail in SQLite with SQLITE_RANGE, while PostgreSQL ignores them.)
+        guard binds.count >= highest else {
+            throw DatabaseQueryError(
+                dialect: .sqlite, kind: .other, code: "range",
+                message: "statement uses $\(highest) but only \(binds.count) bind value\(binds.count == 1 ? " was" : "s were") given")
+        }
         let data = binds.map(SQLiteData.init(_:))
-        // sqlite-nio calls onRow synchronously on its pool thread; the lock is never contended.
-        let rows = NIOLockedValueBox<[SQLRow]>([])
+        let collector = SQLiteRowCollector()
         do {
-            try await connection.query(statement, data) { row in
-                let converted = SQLRow(row)
-                rows.withLockedValue { $0.append(converted) }
-            }
+            try await connection.query(statement, data) { row in collector.rows.append(SQLRow(row)) }
         } catch let error as SQLiteError {
             throw DatabaseQueryError(error)
         }
-        return rows.withLockedValue { $0 }
+        return collector.rows
     }
+}
+
+/// Gathers rows from sqlite-nio's `onRow` callback.
+// @unchecked: written only by onRow, which sqlite-nio calls synchronously on one pool thread before `query` resumes us; read only after that.
+private final class SQLiteRowCollector: @unchecked Sendable {
+    var rows: [SQLRow] = []
 }
 
 /// The `DatabaseConnection` handed to bodies: runs statements on one sqlite-nio connection.
@@ -340,9 +358,12 @@ enum SQLiteSQL {
     /// rewrites PostgreSQL-style `$N` placeholders to SQLite's numbered `?N`, leaving string
     /// literals, quoted identifiers (`"…"`, `` `…` ``, `[…]`), comments, and `$` inside identifiers
     /// (`a$1`) alone.
-    static func prepare(_ sql: String) throws(DatabaseError) -> String {
+    ///
+    /// - Returns: The SQL for SQLite and the highest `N` among its `$N` (0 if none).
+    static func prepare(_ sql: String) throws(DatabaseError) -> (sql: String, highestPlaceholder: Int) {
         let bytes = Array(sql.utf8)
-        guard bytes.contains(UInt8(ascii: "$")) || bytes.contains(UInt8(ascii: ";")) else { return sql }
+        guard bytes.contains(UInt8(ascii: "$")) || bytes.contains(UInt8(ascii: ";")) else { return (sql, 0) }
+        var highest = 0
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
         let n = bytes.count
@@ -408,6 +429,9 @@ enum SQLiteSQL {
                 } else {
                     out.append(UInt8(ascii: "?"))
                     out.append(contentsOf: bytes[(i + 1)..<j])
+                    // (A huge number saturates; SQLite rejects it anyway.)
+                    let number = bytes[(i + 1)..<j].reduce(0) { $0 > 1_000_000 ? $0 : $0 * 10 + Int($1 - UInt8(ascii: "0")) }
+                    highest = max(highest, number)
                     i = j
                 }
             default:
@@ -422,7 +446,7 @@ enum SQLiteSQL {
                 }
             }
         }
-        return String(decoding: out, as: UTF8.self)
+        return (String(decoding: out, as: UTF8.self), highest)
     }
 
     private static func isDigit(_ c: UInt8) -> Bool { c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") }

@@ -1,0 +1,90 @@
+import Foundation
+import Testing
+
+@testable import Server
+
+@Suite struct PassCacheTests {
+    @Test func boundedByBytesLeastRecentlyUsedFirst() async throws {
+        let cache = PassCache(capacityBytes: 1000)
+        func key(_ i: Int) -> PassCache.Key { .init(passTypeIdentifier: "p", serialNumber: "s\(i)", updateTag: 1) }
+        for i in 0..<10 { _ = try await cache.value(for: key(i)) { [UInt8](repeating: UInt8(i), count: 100) } }
+        #expect(await cache.count == 10)
+        _ = try await cache.value(for: key(0)) { Issue.record("0 is cached"); return [] }  // touch 0
+        _ = try await cache.value(for: key(10)) { [UInt8](repeating: 10, count: 100) }
+        #expect(await cache.count <= 8, "over capacity evicts down to three quarters")
+        let hit = try await cache.value(for: key(0)) { [] }
+        #expect(hit.hit && hit.bytes.count == 100, "the recently used entry survives")
+        let miss = try await cache.value(for: key(1)) { [1] }
+        #expect(!miss.hit, "the oldest entry went")
+        let huge = try await cache.value(for: key(99)) { [UInt8](repeating: 0, count: 5000) }
+        let again = try await cache.value(for: key(99)) { [] }
+        #expect(huge.bytes.count == 5000 && !again.hit, "larger than the cache: served, not kept")
+    }
+
+    @Test func concurrentMissesMakeOnce() async throws {
+        let cache = PassCache(capacityBytes: 1 << 20)
+        let counter = Counter()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<50 {
+                group.addTask {
+                    _ = try await cache.value(for: .init(passTypeIdentifier: "p", serialNumber: "s", updateTag: 7)) {
+                        await counter.increment()
+                        try await Task.sleep(for: .milliseconds(20))
+                        return [1, 2, 3]
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(await counter.value == 1)
+    }
+
+    actor Counter {
+        var value = 0
+        func increment() { value += 1 }
+    }
+}
+
+@Suite struct HTTPDateTests {
+    @Test func formatsAndParsesAllThreeForms() {
+        let date = Date(timeIntervalSince1970: 1_470_779_852)  // Tue, 09 Aug 2016 21:57:32 GMT
+        #expect(HTTPDate.format(date) == "Tue, 09 Aug 2016 21:57:32 GMT")
+        #expect(HTTPDate.parse("Tue, 09 Aug 2016 21:57:32 GMT") == date)
+        #expect(HTTPDate.parse("Tuesday, 09-Aug-16 21:57:32 GMT") == date)
+        #expect(HTTPDate.parse("Tue Aug  9 21:57:32 2016") == date)
+        #expect(HTTPDate.parse("1470779852") == nil)
+        #expect(HTTPDate.parse("garbage") == nil)
+        for t in stride(from: -86_400 * 400, to: 4_102_444_800, by: 7_654_321) {
+            let d = Date(timeIntervalSince1970: TimeInterval(t))
+            #expect(HTTPDate.parse(HTTPDate.format(d)) == d)
+        }
+    }
+}
+
+@Suite struct ConfigurationTests {
+    @Test func environmentAndFile() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("passline-\(UUID().uuidString).env")
+        try "# comment\nPASSLINE_HTTP_PORT=9000\nPASSLINE_DATABASE_URL=\"postgres://u:p@h/db\"\n".write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let c = try ServerConfiguration.load(environment: ["PASSLINE_CONFIG": file.path, "PASSLINE_HTTP_PORT": "9100", "PASSLINE_PUBLIC_URL": "https://cards.example.com/"])
+        #expect(c.port == 9100, "the environment wins over the file")
+        #expect(c.databaseURL == "postgres://u:p@h/db")
+        #expect(c.resolvedPublicURL == "https://cards.example.com")
+        #expect(ServerConfiguration.keys.count >= 16)
+    }
+
+    @Test func badValuesSayWhich() throws {
+        for (env, needle) in [
+            (["PASSLINE_HTTP_PORT": "eighty"], "PASSLINE_HTTP_PORT"), (["PASSLINE_PUBLIC_URL": "cards.example.com"], "PASSLINE_PUBLIC_URL"),
+            (["PASSLINE_ADMIN_TOKEN": "short"], "PASSLINE_ADMIN_TOKEN"), (["PASSLINE_CONFIG": "/nonexistent/file"], "PASSLINE_CONFIG"),
+            (["PASSLINE_PASS_PASSWORD_ENV": "NOT_SET_ANYWHERE_123"], "PASSLINE_PASS_PASSWORD_ENV"),
+        ] {
+            do {
+                _ = try ServerConfiguration.load(environment: env)
+                Issue.record("\(env) should be refused")
+            } catch {
+                #expect(error.description.contains(needle))
+            }
+        }
+    }
+}
