@@ -65,6 +65,13 @@ public enum Migrations {
         },
     ]
 
+    /// Serializes migrating servers on PostgreSQL (SQLite's writer is serialized already).
+    static func lock(_ db: any DatabaseConnection) async throws {
+        if db.dialect == .postgres {
+            try await db.query("SELECT pg_advisory_xact_lock(7448201)")
+        }
+    }
+
     /// The newest schema version this build knows.
     public static var latestVersion: Int { all.last?.version ?? 0 }
 
@@ -72,14 +79,14 @@ public enum Migrations {
     @discardableResult
     public static func run(on database: any Database) async throws -> [Int] {
         _ = try await database.transaction { db in
+            // Under the lock too: CREATE TABLE IF NOT EXISTS is not atomic on PostgreSQL, two servers racing collide.
+            try await lock(db)
             try await db.query("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)")
         }
         var applied: [Int] = []
         for migration in all {
             let did = try await database.transaction { db -> Bool in
-                if db.dialect == .postgres {
-                    try await db.query("SELECT pg_advisory_xact_lock(7448201)")
-                }
+                try await lock(db)
                 let rows = try await db.query("SELECT version FROM schema_migrations WHERE version = $1", [.integer(Int64(migration.version))])
                 guard rows.isEmpty else { return false }
                 for statement in migration.statements(db.dialect) {

@@ -29,6 +29,13 @@ public struct PassRecord: Sendable, Hashable {
     }
 }
 
+/// What identifies one version of a pass, without its values: enough to answer 304 or serve a cached signature.
+public struct PassVersion: Sendable, Hashable {
+    public var template: String
+    public var updateTag: Int64
+    public var modifiedAt: Date
+}
+
 /// Which wallet app registered a device; Android apps are pushed elsewhere than APNs.
 public enum WalletClient: String, Sendable, Hashable, CaseIterable {
     /// Apple Wallet (`Authorization: ApplePass …`).

@@ -64,6 +64,16 @@ public struct RegistryStore: Sendable {
         }
     }
 
+    /// The pass's current version (no values parsed): the hot path of devices fetching passes.
+    public func passVersion(passTypeIdentifier: String, serialNumber: String) async throws -> PassVersion? {
+        try await database.read { db in
+            try await db.query(
+                "SELECT template, update_tag, modified_at FROM passes WHERE pass_type_id = $1 AND serial_number = $2",
+                [.text(passTypeIdentifier), .text(serialNumber)]
+            ).first.map { PassVersion(template: $0.text(0) ?? "", updateTag: $0.int(1) ?? 0, modifiedAt: Date(timeIntervalSince1970: TimeInterval($0.int(2) ?? 0))) }
+        }
+    }
+
     /// Finds a pass by serial alone (serials are unique per pass type; the API names passes by serial).
     public func pass(serialNumber: String) async throws -> PassRecord? {
         try await database.read { db in

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Logging
+import NIOCore
 import PassBuilder
 import Registry
 
@@ -91,20 +92,34 @@ public final class PassService: Sendable {
     }
 
     /// The signed .pkpass for this version of the pass (cached; signed once per version).
-    public func signedPass(_ record: PassRecord) async throws -> [UInt8] {
+    public func signedPass(_ record: PassRecord) async throws -> ByteBuffer {
         let key = PassCache.Key(passTypeIdentifier: record.passTypeIdentifier, serialNumber: record.serialNumber, updateTag: record.updateTag)
-        let factory = try factory(record.template)
-        let token = tokens.token(passTypeIdentifier: record.passTypeIdentifier, serialNumber: record.serialNumber)
-        let metrics = self.metrics
-        let result = try await cache.value(for: key) {
-            let start = ContinuousClock.now
-            let built = try factory.build(PassRequest(values: record.values, variant: record.variant, authenticationToken: token, signingTime: Date()))
-            let elapsed = (ContinuousClock.now - start).components
-            metrics.signingSeconds.recordNanoseconds(elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000)
-            return built.pkpass
-        }
+        let result = try await cache.value(for: key) { try self.sign(record) }
         (result.hit ? metrics.cacheHits : metrics.cacheMisses).increment()
         metrics.passesServed.increment()
         return result.bytes
+    }
+
+    /// The signed pass for a version, from the cache, or loaded and signed on a miss.
+    /// Nil when the pass no longer exists.
+    func signedPass(passTypeIdentifier: String, serialNumber: String, version: PassVersion) async throws -> ByteBuffer? {
+        let key = PassCache.Key(passTypeIdentifier: passTypeIdentifier, serialNumber: serialNumber, updateTag: version.updateTag)
+        if let bytes = await cache.cached(key) {
+            metrics.cacheHits.increment()
+            metrics.passesServed.increment()
+            return bytes
+        }
+        guard let record = try await store.pass(passTypeIdentifier: passTypeIdentifier, serialNumber: serialNumber) else { return nil }
+        return try await signedPass(record)
+    }
+
+    private func sign(_ record: PassRecord) throws -> ByteBuffer {
+        let factory = try factory(record.template)
+        let token = tokens.token(passTypeIdentifier: record.passTypeIdentifier, serialNumber: record.serialNumber)
+        let start = ContinuousClock.now
+        let built = try factory.build(PassRequest(values: record.values, variant: record.variant, authenticationToken: token, signingTime: Date()))
+        let elapsed = (ContinuousClock.now - start).components
+        metrics.signingSeconds.recordNanoseconds(elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000)
+        return ByteBuffer(bytes: built.pkpass)
     }
 }

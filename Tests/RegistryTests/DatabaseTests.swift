@@ -464,6 +464,17 @@ struct SQLiteDatabaseTests {
             await #expect(throws: DatabaseError.self) {
                 try await db.transaction { _ in try await db.transaction { _ in } }
             }
+            // A Task {} started in a body inherits its context, but once the body is over its
+            // transactions just take their turn.
+            let (bodyDone, signal) = AsyncStream<Void>.makeStream()
+            let later = try await db.transaction { _ in
+                Task {
+                    for await _ in bodyDone { break }
+                    return try await db.transaction { c in try await c.query("SELECT COUNT(*) FROM x") }.first?.int(0)
+                }
+            }
+            signal.yield()
+            #expect(try await later.value == 0)
             // Reads may run inside a transaction (on a reader).
             try await db.transaction { _ in _ = try await db.read { c in try await c.query("SELECT COUNT(*) FROM x") } }
         } catch {

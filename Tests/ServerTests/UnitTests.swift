@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Testing
 
 @testable import Server
@@ -7,18 +8,18 @@ import Testing
     @Test func boundedByBytesLeastRecentlyUsedFirst() async throws {
         let cache = PassCache(capacityBytes: 1000)
         func key(_ i: Int) -> PassCache.Key { .init(passTypeIdentifier: "p", serialNumber: "s\(i)", updateTag: 1) }
-        for i in 0..<10 { _ = try await cache.value(for: key(i)) { [UInt8](repeating: UInt8(i), count: 100) } }
+        for i in 0..<10 { _ = try await cache.value(for: key(i)) { ByteBuffer(bytes: [UInt8](repeating: UInt8(i), count: 100)) } }
         #expect(await cache.count == 10)
-        _ = try await cache.value(for: key(0)) { Issue.record("0 is cached"); return [] }  // touch 0
-        _ = try await cache.value(for: key(10)) { [UInt8](repeating: 10, count: 100) }
+        _ = try await cache.value(for: key(0)) { Issue.record("0 is cached"); return ByteBuffer() }  // touch 0
+        _ = try await cache.value(for: key(10)) { ByteBuffer(bytes: [UInt8](repeating: 10, count: 100)) }
         #expect(await cache.count <= 8, "over capacity evicts down to three quarters")
-        let hit = try await cache.value(for: key(0)) { [] }
-        #expect(hit.hit && hit.bytes.count == 100, "the recently used entry survives")
-        let miss = try await cache.value(for: key(1)) { [1] }
+        let hit = try await cache.value(for: key(0)) { ByteBuffer() }
+        #expect(hit.hit && hit.bytes.readableBytes == 100, "the recently used entry survives")
+        let miss = try await cache.value(for: key(1)) { ByteBuffer(bytes: [1]) }
         #expect(!miss.hit, "the oldest entry went")
-        let huge = try await cache.value(for: key(99)) { [UInt8](repeating: 0, count: 5000) }
-        let again = try await cache.value(for: key(99)) { [] }
-        #expect(huge.bytes.count == 5000 && !again.hit, "larger than the cache: served, not kept")
+        let huge = try await cache.value(for: key(99)) { ByteBuffer(bytes: [UInt8](repeating: 0, count: 5000)) }
+        let again = try await cache.value(for: key(99)) { ByteBuffer() }
+        #expect(huge.bytes.readableBytes == 5000 && !again.hit, "larger than the cache: served, not kept")
     }
 
     @Test func concurrentMissesMakeOnce() async throws {
@@ -30,7 +31,7 @@ import Testing
                     _ = try await cache.value(for: .init(passTypeIdentifier: "p", serialNumber: "s", updateTag: 7)) {
                         await counter.increment()
                         try await Task.sleep(for: .milliseconds(20))
-                        return [1, 2, 3]
+                        return ByteBuffer(bytes: [1, 2, 3])
                     }
                 }
             }

@@ -20,8 +20,10 @@ import SQLiteNIO
 ///   transaction and sees its uncommitted writes.
 ///
 /// Calling `transaction` inside a transaction body (or, for `:memory:`, inside a `read` body) on the
-/// same database throws a `DatabaseError` instead of deadlocking. Don't keep the connection passed to
-/// a body after it returns.
+/// same database throws a `DatabaseError` instead of deadlocking. That includes child tasks of the
+/// body and `Task {}`s started in it while it still runs (they inherit its task-locals): use
+/// `Task.detached` for independent work that opens its own transaction. Don't keep the connection
+/// passed to a body after it returns.
 ///
 /// ## Placeholders
 /// Statements use PostgreSQL's `$1`…`$N`. Before a statement reaches SQLite, every `$N` outside

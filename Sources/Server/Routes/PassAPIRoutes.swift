@@ -89,6 +89,6 @@ struct PassAPIRoutes<Context: RequestContext>: Sendable {
             status: .ok,
             headers: [.contentType: "application/vnd.apple.pkpass", .contentDisposition: "attachment; filename=\"\(record.serialNumber).pkpass\"",
                       .lastModified: HTTPDate.format(record.modifiedAt)],
-            body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+            body: .init(byteBuffer: bytes))
     }
 }

@@ -102,22 +102,21 @@ struct WebServiceRoutes<Context: RequestContext>: Sendable {
         let passType = try context.parameters.segment("passType")
         let serial = try context.parameters.segment("serial")
         _ = try authenticate(request, passType: passType, serial: serial)
-        guard let record = try await service.store.pass(passTypeIdentifier: passType, serialNumber: serial) else {
+        guard let version = try await service.store.passVersion(passTypeIdentifier: passType, serialNumber: serial) else {
             throw APIError.notFound("no such pass")
         }
-        let lastModified = HTTPDate.format(record.modifiedAt)
-        if let since = request.headers[.ifModifiedSince].flatMap(HTTPDate.parse), record.modifiedAt.timeIntervalSince1970.rounded(.down) <= since.timeIntervalSince1970 {
+        let lastModified = HTTPDate.format(version.modifiedAt)
+        if let since = request.headers[.ifModifiedSince].flatMap(HTTPDate.parse), version.modifiedAt.timeIntervalSince1970.rounded(.down) <= since.timeIntervalSince1970 {
             service.metrics.passesNotModified.increment()
             return Response(status: .notModified, headers: [.lastModified: lastModified])
         }
-        let bytes = try await service.signedPass(record)
-        var headers: HTTPFields = [.contentType: "application/vnd.apple.pkpass", .lastModified: lastModified, .cacheControl: "no-cache"]
-        headers[.eTag] = "\"\(record.updateTag)\""
-        if request.method == .head {
-            headers[.contentLength] = String(bytes.count)
-            return Response(status: .ok, headers: headers)
+        guard let bytes = try await service.signedPass(passTypeIdentifier: passType, serialNumber: serial, version: version) else {
+            throw APIError.notFound("no such pass")
         }
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        var headers: HTTPFields = [.contentType: "application/vnd.apple.pkpass", .lastModified: lastModified, .cacheControl: "no-cache"]
+        headers[.eTag] = "\"\(version.updateTag)\""
+        // HEAD gets the same headers; the HTTP layer drops the body.
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: bytes))
     }
 
     @Sendable func log(_ request: Request, context: Context) async throws -> Response {

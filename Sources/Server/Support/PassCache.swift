@@ -1,4 +1,8 @@
+import NIOCore
+
 /// Signed passes by (pass type, serial, update tag), bounded in bytes.
+///
+/// Kept as `ByteBuffer`s: a hit hands out the same storage to every response, no copy.
 ///
 /// A pass is signed once per version however many devices fetch it: concurrent misses for
 /// the same version wait on one signing task instead of each signing.
@@ -10,12 +14,12 @@ actor PassCache {
     }
 
     private struct Entry {
-        var bytes: [UInt8]
+        var bytes: ByteBuffer
         var lastUse: UInt64
     }
 
     private var entries: [Key: Entry] = [:]
-    private var inFlight: [Key: Task<[UInt8], any Error>] = [:]
+    private var inFlight: [Key: Task<ByteBuffer, any Error>] = [:]
     private var totalBytes = 0
     private var clock: UInt64 = 0
     let capacity: Int
@@ -26,8 +30,17 @@ actor PassCache {
 
     var count: Int { entries.count }
 
+    /// The cached bytes, if any.
+    func cached(_ key: Key) -> ByteBuffer? {
+        clock += 1
+        guard var entry = entries[key] else { return nil }
+        entry.lastUse = clock
+        entries[key] = entry
+        return entry.bytes
+    }
+
     /// The cached bytes, or those `make` produces (run once per key at a time).
-    func value(for key: Key, make: @escaping @Sendable () async throws -> [UInt8]) async throws -> (bytes: [UInt8], hit: Bool) {
+    func value(for key: Key, make: @escaping @Sendable () async throws -> ByteBuffer) async throws -> (bytes: ByteBuffer, hit: Bool) {
         clock += 1
         if var entry = entries[key] {
             entry.lastUse = clock
@@ -45,11 +58,11 @@ actor PassCache {
         return (bytes, false)
     }
 
-    private func insert(_ bytes: [UInt8], for key: Key) {
-        guard bytes.count <= capacity else { return }
-        if let old = entries[key] { totalBytes -= old.bytes.count }
+    private func insert(_ bytes: ByteBuffer, for key: Key) {
+        guard bytes.readableBytes <= capacity else { return }
+        if let old = entries[key] { totalBytes -= old.bytes.readableBytes }
         entries[key] = Entry(bytes: bytes, lastUse: clock)
-        totalBytes += bytes.count
+        totalBytes += bytes.readableBytes
         if totalBytes > capacity { evict() }
     }
 
@@ -59,7 +72,7 @@ actor PassCache {
         for (key, entry) in entries.sorted(by: { $0.value.lastUse < $1.value.lastUse }) {
             guard totalBytes > target else { break }
             entries[key] = nil
-            totalBytes -= entry.bytes.count
+            totalBytes -= entry.bytes.readableBytes
         }
     }
 }
