@@ -34,6 +34,12 @@ public struct PassVersion: Sendable, Hashable {
     public var template: String
     public var updateTag: Int64
     public var modifiedAt: Date
+
+    public init(template: String, updateTag: Int64, modifiedAt: Date) {
+        self.template = template
+        self.updateTag = updateTag
+        self.modifiedAt = modifiedAt
+    }
 }
 
 /// Which wallet app registered a device; Android apps are pushed elsewhere than APNs.

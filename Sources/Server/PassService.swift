@@ -104,7 +104,7 @@ public final class PassService: Sendable {
     /// Nil when the pass no longer exists.
     func signedPass(passTypeIdentifier: String, serialNumber: String, version: PassVersion) async throws -> ByteBuffer? {
         let key = PassCache.Key(passTypeIdentifier: passTypeIdentifier, serialNumber: serialNumber, updateTag: version.updateTag)
-        if let bytes = await cache.cached(key) {
+        if let bytes = cache.cached(key) {
             metrics.cacheHits.increment()
             metrics.passesServed.increment()
             return bytes

@@ -53,7 +53,7 @@ import Testing
                 return try await group.reduce(into: []) { $0.append($1) }
             }
             #expect(Set(bodies).count == 1)
-            #expect(await s.service.cache.count == 1)
+            #expect(s.service.cache.count == 1)
             let metrics = String(decoding: try await client.execute(uri: "/metrics", method: .get).bytes, as: UTF8.self)
             #expect(metrics.contains("passline_pass_cache_misses_total 1"))
             #expect(metrics.contains("passline_pass_signing_seconds_count 1"))

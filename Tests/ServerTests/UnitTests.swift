@@ -9,10 +9,10 @@ import Testing
         let cache = PassCache(capacityBytes: 1000)
         func key(_ i: Int) -> PassCache.Key { .init(passTypeIdentifier: "p", serialNumber: "s\(i)", updateTag: 1) }
         for i in 0..<10 { _ = try await cache.value(for: key(i)) { ByteBuffer(bytes: [UInt8](repeating: UInt8(i), count: 100)) } }
-        #expect(await cache.count == 10)
+        #expect(cache.count == 10)
         _ = try await cache.value(for: key(0)) { Issue.record("0 is cached"); return ByteBuffer() }  // touch 0
         _ = try await cache.value(for: key(10)) { ByteBuffer(bytes: [UInt8](repeating: 10, count: 100)) }
-        #expect(await cache.count <= 8, "over capacity evicts down to three quarters")
+        #expect(cache.count <= 8, "over capacity evicts down to three quarters")
         let hit = try await cache.value(for: key(0)) { ByteBuffer() }
         #expect(hit.hit && hit.bytes.readableBytes == 100, "the recently used entry survives")
         let miss = try await cache.value(for: key(1)) { ByteBuffer(bytes: [1]) }

@@ -7,7 +7,7 @@ extension Parameters {
     func segment(_ name: String) throws -> String {
         guard let raw = get(name) else { throw APIError.badRequest("missing path segment \(name)", field: name) }
         // Devices percent-encode path segments; validate what they stand for.
-        guard let value = raw.removingPercentEncoding else { throw APIError.badRequest("\(name) is not valid percent-encoded UTF-8", field: name) }
+        guard let value = raw.utf8.contains(UInt8(ascii: "%")) ? raw.removingPercentEncoding : raw else { throw APIError.badRequest("\(name) is not valid percent-encoded UTF-8", field: name) }
         guard !value.isEmpty, value.utf8.count <= 255 else { throw APIError.badRequest("\(name) must be 1–255 bytes", field: name) }
         guard value != ".", value != "..", !value.contains(".."),
               !value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F || $0 == "/" || $0 == "\\" })
