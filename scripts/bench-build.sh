@@ -7,11 +7,15 @@ passes=${1:-10000}
 swift build -c release --product PasslineBenchmarks >/dev/null
 bin=$(swift build -c release --show-bin-path)/PasslineBenchmarks
 
-echo "== ceiling: openssl speed -seconds 3 rsa2048 (one core)"
-ceiling=$(taskset -c 0 openssl speed -seconds 3 rsa2048 2>/dev/null | awk '/^rsa 2048 bits/ {print $6}')
+echo "== ceiling: openssl speed -seconds 3 rsa2048 (one core), best of 3"
+ceiling=0
+for _ in 1 2 3; do
+  r=$(taskset -c 0 openssl speed -seconds 3 rsa2048 2>/dev/null | awk '/^rsa 2048 bits/ {print $6}')
+  ceiling=$(awk -v a="$ceiling" -v b="$r" 'BEGIN { print (b > a ? b : a) }')
+done
 echo "openssl rsa2048 sign/s: $ceiling"
 
-echo "== passline: build + sign $passes loyalty passes (pinned to one core)"
+echo "== passline: build + sign $passes loyalty passes (pinned to one core), best of 3 rounds"
 out=$(taskset -c 0 "$bin" --passes "$passes")
 echo "$out" | grep -v '^RESULT'
 rate=$(echo "$out" | sed -n 's/.*passes_per_second=\([0-9]*\).*/\1/p')

@@ -23,6 +23,13 @@ public struct PasslineServer: Sendable {
         url: String, logger: Logger, _ body: @Sendable (any Database) async throws -> T
     ) async throws -> T {
         let database = try await DatabaseURL.open(try DatabaseURL(parsing: url), logger: logger)
+        // postgres-nio's pool retries an unreachable server forever; fail the start instead.
+        if let postgres = database as? PostgresDatabase {
+            do { try await postgres.checkConnection() } catch {
+                try? await database.shutdown()
+                throw error
+            }
+        }
         do {
             let result = try await withThrowingTaskGroup(of: Void.self, returning: T.self) { group in
                 // Wait until the pool's task has started, so that no lease comes before `run`.
