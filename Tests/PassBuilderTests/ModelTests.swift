@@ -11,9 +11,9 @@ import Testing
     /// …/Tests/PassBuilderTests/ModelTests.swift → the repository root is three levels up.
     static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static var loyalty: String { repoRoot.appendingPathComponent("PassTemplates/loyalty").path }
-    /// `../shared/fixtures/apple-sample-passes` next to the repository.
+    /// Apple's sample passes, kept in the repository (copied from ../shared/fixtures).
     static var samplesDirectory: URL {
-        repoRoot.deletingLastPathComponent().appendingPathComponent("shared/fixtures/apple-sample-passes")
+        repoRoot.appendingPathComponent("Tests/Fixtures/apple-sample-passes")
     }
 
     static let sampleNames = ["BoardingPass", "Coupon", "Event", "Generic", "StoreCard"]
@@ -26,7 +26,7 @@ import Testing
     static func sampleArchive(_ name: String) throws -> PassArchive {
         let path = samplesDirectory.appendingPathComponent("\(name).pkpass").path
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw SetupError(description: "missing shared fixture \(path): Apple's sample passes must be in ../shared/fixtures/apple-sample-passes next to the repository")
+            throw SetupError(description: "missing fixture \(path): Apple's sample passes must be in Tests/Fixtures/apple-sample-passes")
         }
         return try PassArchive(bytes: [UInt8](data))
     }
@@ -40,7 +40,7 @@ import Testing
         let dir = Self.samplesDirectory.path
         let names = try #require(
             try? FileManager.default.contentsOfDirectory(atPath: dir),
-            "the shared fixtures folder \(dir) is missing (expected ../shared/fixtures/apple-sample-passes next to the repository)")
+            "the fixtures folder \(dir) is missing (expected Tests/Fixtures/apple-sample-passes)")
         #expect(Set(names.filter { $0.hasSuffix(".pkpass") }) == Set(Self.sampleNames.map { "\($0).pkpass" }))
     }
 
