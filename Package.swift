@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
@@ -40,11 +41,14 @@ let package = Package(
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
         ),
+        // Pure loyalty domain: phones, money, tiers, accrual and debit rules, card numbers.
+        .target(name: "Loyalty"),
         // Storage: one Store API on SQLite (default) and PostgreSQL; migrations.
         .target(
             name: "Registry",
             dependencies: [
                 "PassBuilder",
+                "Loyalty",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -59,9 +63,11 @@ let package = Package(
             name: "Server",
             dependencies: [
                 "PassBuilder",
+                "Loyalty",
                 "Registry",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -72,6 +78,7 @@ let package = Package(
             name: "passline",
             dependencies: [
                 "PassBuilder",
+                "Registry",
                 "Server",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -86,6 +93,10 @@ let package = Package(
         .testTarget(
             name: "PassBuilderTests",
             dependencies: ["PassBuilder"]
+        ),
+        .testTarget(
+            name: "LoyaltyTests",
+            dependencies: ["Loyalty"]
         ),
         .testTarget(
             name: "RegistryTests",

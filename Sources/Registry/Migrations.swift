@@ -63,6 +63,89 @@ public enum Migrations {
                 "INSERT INTO counters (name, value) VALUES ('update_tag', 0)",
             ]
         },
+        Migration(version: 2, name: "loyalty") { d in
+            let autoID = d == .postgres ? "BIGSERIAL PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT"
+            return [
+                // A household: everyone sharing one phone shares its balance.
+                """
+                CREATE TABLE accounts (
+                    id \(autoID),
+                    phone TEXT NOT NULL UNIQUE,
+                    balance BIGINT NOT NULL DEFAULT 0,
+                    turnover BIGINT NOT NULL DEFAULT 0,
+                    tier TEXT NOT NULL,
+                    created_at BIGINT NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE cards (
+                    number TEXT PRIMARY KEY,
+                    account_id BIGINT NOT NULL REFERENCES accounts (id),
+                    suffix INTEGER,
+                    name TEXT NOT NULL,
+                    external_id TEXT UNIQUE,
+                    status TEXT NOT NULL,
+                    pass_type_id TEXT NOT NULL,
+                    serial_number TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    FOREIGN KEY (pass_type_id, serial_number) REFERENCES passes (pass_type_id, serial_number)
+                )
+                """,
+                "CREATE INDEX cards_by_account ON cards (account_id)",
+                "CREATE UNIQUE INDEX cards_by_pass ON cards (pass_type_id, serial_number)",
+                // Append-only; accounts.balance is their sum, kept in the same transaction.
+                """
+                CREATE TABLE ledger_entries (
+                    id \(autoID),
+                    account_id BIGINT NOT NULL REFERENCES accounts (id),
+                    card_number TEXT,
+                    kind TEXT NOT NULL,
+                    points BIGINT NOT NULL,
+                    amount BIGINT,
+                    business_key TEXT,
+                    reverses BIGINT UNIQUE REFERENCES ledger_entries (id),
+                    comment TEXT,
+                    balance_after BIGINT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    UNIQUE (account_id, business_key)
+                )
+                """,
+                "CREATE INDEX ledger_by_account ON ledger_entries (account_id, id)",
+                // Responses to POSTs with an Idempotency-Key, replayed for the same key and body.
+                """
+                CREATE TABLE idempotency_keys (
+                    scope TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    request_hash TEXT NOT NULL,
+                    status INTEGER NOT NULL,
+                    response TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    PRIMARY KEY (scope, key)
+                )
+                """,
+                """
+                CREATE TABLE api_keys (
+                    id TEXT PRIMARY KEY,
+                    secret_hash TEXT NOT NULL UNIQUE,
+                    scopes TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    revoked_at BIGINT
+                )
+                """,
+                // The push outbox: one row per (push token, pass type) that a device must be told about.
+                """
+                CREATE TABLE push_due (
+                    push_token TEXT NOT NULL,
+                    pass_type_id TEXT NOT NULL,
+                    client TEXT NOT NULL,
+                    due_at BIGINT NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    PRIMARY KEY (push_token, pass_type_id)
+                )
+                """,
+            ]
+        },
     ]
 
     /// Serializes migrating servers on PostgreSQL (SQLite's writer is serialized already).

@@ -1,13 +1,17 @@
 import Hummingbird
 import Logging
 
-/// The HTTP application: web service, pass API, operations.
-public func buildRouter(service: PassService, adminToken: String, metrics: ServerMetrics, maxBodyBytes: Int) -> Router<BasicRequestContext> {
-    let router = Router(context: BasicRequestContext.self)
+/// The HTTP application: web service, card and pass API, operations.
+public func buildRouter(
+    service: PassService, loyalty: LoyaltyService, adminToken: String, metrics: ServerMetrics, maxBodyBytes: Int
+) -> Router<AppRequestContext> {
+    let router = Router(context: AppRequestContext.self)
     router.add(middleware: MetricsMiddleware(metrics: metrics))
-    WebServiceRoutes<BasicRequestContext>(service: service, maxBodyBytes: maxBodyBytes).register(on: router)
-    OperationsRoutes<BasicRequestContext>(service: service, metrics: metrics).register(on: router)
-    let api = router.group("api/v1").add(middleware: AdminAuthMiddleware(token: adminToken))
-    PassAPIRoutes<BasicRequestContext>(service: service, maxBodyBytes: maxBodyBytes).register(on: api)
+    WebServiceRoutes<AppRequestContext>(service: service, maxBodyBytes: maxBodyBytes).register(on: router)
+    OperationsRoutes<AppRequestContext>(service: service, metrics: metrics).register(on: router)
+    let api = router.group("api/v1").add(middleware: APIAuthMiddleware(adminToken: adminToken, keys: loyalty.keys))
+    PassAPIRoutes(service: service, maxBodyBytes: maxBodyBytes).register(on: api)
+    CardRoutes(loyalty: loyalty, maxBodyBytes: maxBodyBytes).register(on: api)
+    ProgramRoutes(loyalty: loyalty, maxBodyBytes: maxBodyBytes).register(on: api)
     return router
 }

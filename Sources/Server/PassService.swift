@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Logging
 import NIOCore
+import Synchronization
 import PassBuilder
 import Registry
 
@@ -15,6 +16,13 @@ public final class PassService: Sendable {
     let factories: [String: PassFactory]
     let cache: PassCache
     let metrics: ServerMetrics
+    /// Fills in values read live at signing time (a loyalty card's balance, tier, holder); set once at start.
+    private let enricher = Mutex<(@Sendable (PassRecord) async throws -> PassRecord)?>(nil)
+
+    /// Installs the hook that completes a pass's values before it is signed.
+    func setEnricher(_ enrich: @escaping @Sendable (PassRecord) async throws -> PassRecord) {
+        enricher.withLock { $0 = enrich }
+    }
 
     public var passTypeIdentifier: String { signer.identity.passTypeIdentifier }
 
@@ -94,7 +102,8 @@ public final class PassService: Sendable {
     /// The signed .pkpass for this version of the pass (cached; signed once per version).
     public func signedPass(_ record: PassRecord) async throws -> ByteBuffer {
         let key = PassCache.Key(passTypeIdentifier: record.passTypeIdentifier, serialNumber: record.serialNumber, updateTag: record.updateTag)
-        let result = try await cache.value(for: key) { try self.sign(record) }
+        let enrich = enricher.withLock { $0 }
+        let result = try await cache.value(for: key) { try self.sign(try await enrich?(record) ?? record) }
         (result.hit ? metrics.cacheHits : metrics.cacheMisses).increment()
         metrics.passesServed.increment()
         return result.bytes

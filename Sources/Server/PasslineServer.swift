@@ -10,6 +10,7 @@ public struct PasslineServer: Sendable {
     public let configuration: ServerConfiguration
     public let database: any Database
     public let service: PassService
+    public let loyalty: LoyaltyService
     public let metrics: ServerMetrics
     public let adminToken: String
     /// True when the admin token was generated now (print it once).
@@ -70,8 +71,11 @@ public struct PasslineServer: Sendable {
             store: RegistryStore(database: database), signer: signer, tokens: AuthenticationTokens(secret: secret),
             templatesDirectory: configuration.templatesDirectory, webServiceURL: configuration.resolvedPublicURL,
             cacheBytes: configuration.passCacheBytes, metrics: metrics)
+        let loyalty = try LoyaltyService(
+            ledger: LedgerStore(database: database), keys: APIKeyStore(database: database), passes: service,
+            template: configuration.loyaltyTemplate, programFile: URL(fileURLWithPath: configuration.dataDirectory).appendingPathComponent("program.json").path)
         return PasslineServer(
-            configuration: configuration, database: database, service: service, metrics: metrics,
+            configuration: configuration, database: database, service: service, loyalty: loyalty, metrics: metrics,
             adminToken: admin.token, adminTokenCreated: admin.created, developmentCertificates: devDir)
     }
 
@@ -98,7 +102,7 @@ public struct PasslineServer: Sendable {
 
     /// The HTTP application.
     public func application(logger: Logger, onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
-        let router = buildRouter(service: service, adminToken: adminToken, metrics: metrics, maxBodyBytes: configuration.maxBodyBytes)
+        let router = buildRouter(service: service, loyalty: loyalty, adminToken: adminToken, metrics: metrics, maxBodyBytes: configuration.maxBodyBytes)
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Passline"),

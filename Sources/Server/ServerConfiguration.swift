@@ -10,6 +10,8 @@ public struct ServerConfiguration: Sendable {
     public var databaseURL = "sqlite:./data/passline.sqlite"
     public var dataDirectory = "./data"
     public var templatesDirectory = "PassTemplates"
+    /// The template loyalty cards' passes use.
+    public var loyaltyTemplate = "loyalty"
     public var passCertificate: String?
     public var passKey: String?
     public var passP12: String?
@@ -33,6 +35,7 @@ public struct ServerConfiguration: Sendable {
         ("PASSLINE_DATABASE_URL", "sqlite:./data/passline.sqlite (default), sqlite::memory:, or postgres://user:pass@host:5432/db"),
         ("PASSLINE_DATA_DIR", "data directory: generated secret and admin token, dev certificates (default ./data)"),
         ("PASSLINE_TEMPLATES", "templates directory (default PassTemplates)"),
+        ("PASSLINE_LOYALTY_TEMPLATE", "template that loyalty cards' passes use (default loyalty)"),
         ("PASSLINE_PASS_CERT", "Pass Type ID certificate, PEM (with PASSLINE_PASS_KEY)"),
         ("PASSLINE_PASS_KEY", "its private key, PEM"),
         ("PASSLINE_PASS_P12", "certificate and key as a .p12 (instead of the two above)"),
@@ -85,6 +88,7 @@ public struct ServerConfiguration: Sendable {
         c.databaseURL = values["PASSLINE_DATABASE_URL"] ?? c.databaseURL
         c.dataDirectory = values["PASSLINE_DATA_DIR"] ?? c.dataDirectory
         c.templatesDirectory = values["PASSLINE_TEMPLATES"] ?? c.templatesDirectory
+        c.loyaltyTemplate = values["PASSLINE_LOYALTY_TEMPLATE"] ?? c.loyaltyTemplate
         c.passCertificate = values["PASSLINE_PASS_CERT"]
         c.passKey = values["PASSLINE_PASS_KEY"]
         c.passP12 = values["PASSLINE_PASS_P12"]

@@ -110,7 +110,8 @@ public struct PassTemplate: Sendable {
         return [UInt8](data)
     }
 
-    static func describe(_ error: DecodingError) -> String {
+    /// A decoding error as one line: the JSON path and what was wrong.
+    public static func describe(_ error: DecodingError) -> String {
         func path(_ ctx: DecodingError.Context) -> String {
             JSONPath(ctx.codingPath.map { $0.intValue.map(JSONPath.Component.index) ?? .key($0.stringValue) }).description
         }

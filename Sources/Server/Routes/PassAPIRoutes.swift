@@ -3,7 +3,8 @@ import PassBuilder
 import Registry
 
 /// `/api/v1/passes`: the pass API for integrators and the layers above (admin token).
-struct PassAPIRoutes<Context: RequestContext>: Sendable {
+struct PassAPIRoutes: Sendable {
+    typealias Context = AppRequestContext
     let service: PassService
     let maxBodyBytes: Int
 
@@ -41,6 +42,7 @@ struct PassAPIRoutes<Context: RequestContext>: Sendable {
     }
 
     @Sendable func create(_ request: Request, context: Context) async throws -> Response {
+        _ = try context.require(.admin)
         let body = try await request.jsonObject(limit: maxBodyBytes)
         guard let template = try Self.optionalString(body, "template") else { throw APIError.unprocessable("template is required", field: "template") }
         let serial = try Self.optionalString(body, "serialNumber")
@@ -67,10 +69,12 @@ struct PassAPIRoutes<Context: RequestContext>: Sendable {
     }
 
     @Sendable func show(_ request: Request, context: Context) async throws -> Response {
-        .json(Self.describe(try await record(context), service: service))
+        _ = try context.require(.admin)
+        return .json(Self.describe(try await record(context), service: service))
     }
 
     @Sendable func update(_ request: Request, context: Context) async throws -> Response {
+        _ = try context.require(.admin)
         let serial = try context.parameters.segment("serial")
         let body = try await request.jsonObject(limit: maxBodyBytes)
         let values = try Self.values(body) ?? [:]
@@ -83,6 +87,7 @@ struct PassAPIRoutes<Context: RequestContext>: Sendable {
     }
 
     @Sendable func pkpass(_ request: Request, context: Context) async throws -> Response {
+        _ = try context.require(.admin)
         let record = try await record(context)
         let bytes = try await service.signedPass(record)
         return Response(

@@ -18,11 +18,7 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     public var headers: HTTPFields { [.contentType: "application/problem+json"] }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        var body: [String: JSONValue] = [
-            "type": .string("about:blank"), "title": .string(status.reasonPhrase), "status": .integer(Int64(status.code)), "detail": .string(detail),
-        ]
-        if let field { body["field"] = .string(field) }
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: JSONValue.object(body).serialized())))
+        Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: json.serialized())))
     }
 
     static func badRequest(_ detail: String, field: String? = nil) -> APIError { APIError(.badRequest, detail, field: field) }
@@ -33,13 +29,22 @@ public struct APIError: Error, HTTPResponseError, Sendable {
 extension Request {
     /// The body parsed as a JSON object, with size limit and clear errors.
     func jsonObject(limit: Int) async throws -> [String: JSONValue] {
+        try await jsonBody(limit: limit).object
+    }
+
+    /// The body's bytes and its JSON object.
+    func jsonBody(limit: Int) async throws -> (bytes: [UInt8], object: [String: JSONValue]) {
         let buffer: ByteBuffer
         do {
             buffer = try await body.collect(upTo: limit)
         } catch {
             throw APIError(.contentTooLarge, "the request body is larger than \(limit) bytes")
         }
-        let bytes = buffer.readableBytesView
+        let bytes = Array(buffer.readableBytesView)
+        return (bytes, try Self.parseObject(bytes))
+    }
+
+    static func parseObject(_ bytes: [UInt8]) throws -> [String: JSONValue] {
         guard !bytes.isEmpty else { throw APIError.badRequest("a JSON object body is required") }
         do {
             guard case .object(let o) = try JSONValue(parsing: bytes) else { throw APIError.badRequest("the body must be a JSON object") }

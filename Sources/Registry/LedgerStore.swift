@@ -1,0 +1,353 @@
+import Foundation
+import Loyalty
+import PassBuilder
+
+/// Cards, households and the points ledger, on the same ``Database`` as the registry.
+///
+/// Every operation — the ledger entry, the cached balance, the pass tags of every card of the
+/// household and the push-due records for their devices — commits in one transaction. Operations
+/// on one household serialize on its account row (`FOR UPDATE` on PostgreSQL; SQLite has one
+/// writer), so parallel debits never overdraw and parallel accruals never lose one.
+public struct LedgerStore: Sendable {
+    public let database: any Database
+
+    public init(database: any Database) {
+        self.database = database
+    }
+
+    static let cardColumns = """
+        c.number, c.account_id, c.name, a.phone, c.external_id, c.status, c.pass_type_id, c.serial_number, \
+        a.balance, a.turnover, a.tier, c.created_at
+        """
+
+    static func card(_ r: SQLRow) -> CardRecord {
+        CardRecord(
+            number: r.text(0) ?? "", accountID: r.int(1) ?? 0, name: r.text(2) ?? "", phone: r.text(3) ?? "", externalID: r.text(4),
+            status: CardStatus(rawValue: r.text(5) ?? "") ?? .blocked, passTypeIdentifier: r.text(6) ?? "", serialNumber: r.text(7) ?? "",
+            balance: r.int(8) ?? 0, turnover: r.int(9) ?? 0, tier: r.text(10) ?? "", createdAt: Date(timeIntervalSince1970: TimeInterval(r.int(11) ?? 0)))
+    }
+
+    static let entryColumns = "id, account_id, card_number, kind, points, amount, business_key, reverses, comment, balance_after, created_at"
+
+    static func entry(_ r: SQLRow) -> LedgerEntryRecord {
+        LedgerEntryRecord(
+            id: r.int(0) ?? 0, accountID: r.int(1) ?? 0, cardNumber: r.text(2), kind: EntryKind(rawValue: r.text(3) ?? "") ?? .adjustment,
+            points: r.int(4) ?? 0, amount: r.int(5), businessKey: r.text(6), reverses: r.int(7), comment: r.text(8),
+            balanceAfter: r.int(9) ?? 0, createdAt: Date(timeIntervalSince1970: TimeInterval(r.int(10) ?? 0)))
+    }
+
+    // MARK: reading cards
+
+    func cards(_ db: any DatabaseConnection, where condition: String, _ binds: [SQLValue], suffix: String = "") async throws -> [CardRecord] {
+        try await db.query("SELECT \(Self.cardColumns) FROM cards c JOIN accounts a ON a.id = c.account_id WHERE \(condition)\(suffix)", binds).map(Self.card)
+    }
+
+    public func card(number: String) async throws -> CardRecord? {
+        try await database.read { db in try await cards(db, where: "c.number = $1", [.text(number)]).first }
+    }
+
+    public func card(externalID: String) async throws -> CardRecord? {
+        try await database.read { db in try await cards(db, where: "c.external_id = $1", [.text(externalID)]).first }
+    }
+
+    public func card(passTypeIdentifier: String, serialNumber: String) async throws -> CardRecord? {
+        try await database.read { db in
+            try await cards(db, where: "c.pass_type_id = $1 AND c.serial_number = $2", [.text(passTypeIdentifier), .text(serialNumber)]).first
+        }
+    }
+
+    /// Every card of the household with this phone.
+    public func cards(phone: PhoneNumber) async throws -> [CardRecord] {
+        try await database.read { db in try await cards(db, where: "a.phone = $1", [.text(phone.e164)], suffix: " ORDER BY c.number") }
+    }
+
+    /// A page of cards ordered by number, after `cursor` (the last number of the previous page);
+    /// `search` matches a number prefix, a phone digit substring or a name substring.
+    public func listCards(after cursor: String?, limit: Int, search: String?) async throws -> [CardRecord] {
+        try await database.read { db in
+            var condition = "c.number > $1"
+            var binds: [SQLValue] = [.text(cursor ?? "")]
+            if let search, !search.isEmpty {
+                let like = "%" + search.replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "_", with: "") + "%"
+                condition += " AND (c.number LIKE $2 OR a.phone LIKE $2 OR LOWER(c.name) LIKE LOWER($2))"
+                binds.append(.text(like))
+            }
+            binds.append(.integer(Int64(limit)))
+            return try await cards(db, where: condition, binds, suffix: " ORDER BY c.number LIMIT $\(binds.count)")
+        }
+    }
+
+    /// A page of the household's ledger, newest first, before entry `cursor`.
+    public func entries(accountID: Int64, before cursor: Int64?, limit: Int) async throws -> [LedgerEntryRecord] {
+        try await database.read { db in
+            try await db.query(
+                "SELECT \(Self.entryColumns) FROM ledger_entries WHERE account_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
+                [.integer(accountID), .integer(cursor ?? Int64.max), .integer(Int64(limit))]
+            ).map(Self.entry)
+        }
+    }
+
+    // MARK: issuing
+
+    /// Issues a card: finds or creates the household for the phone (a new one gets the welcome
+    /// points), numbers the card, and creates its pass row with `passValues`.
+    public func issueCard(
+        _ new: NewCard, program: LoyaltyProgram, passTypeIdentifier: String, template: String, variant: String?, serialNumber: String,
+        passValues: [String: JSONValue], now: Date = Date()
+    ) async throws -> (card: CardRecord, entries: [LedgerEntryRecord]) {
+        if let tier = new.tier, program.tier(tier) == nil { throw LedgerError.unknownTier(tier) }
+        return try await database.transaction { db in
+            let seconds = Int64(now.timeIntervalSince1970)
+            let lock = db.dialect == .postgres ? " FOR UPDATE" : ""
+            var accountID = try await db.query("SELECT id FROM accounts WHERE phone = $1\(lock)", [.text(new.phone.e164)]).first?.int(0)
+            var entries: [LedgerEntryRecord] = []
+            if accountID == nil {
+                let tier = new.tier ?? program.defaultTier
+                let rows = try await db.query(
+                    """
+                    INSERT INTO accounts (phone, balance, turnover, tier, created_at) VALUES ($1, 0, 0, $2, $3)
+                    ON CONFLICT (phone) DO NOTHING RETURNING id
+                    """, [.text(new.phone.e164), .text(tier), .integer(seconds)])
+                // A concurrent issue for the same phone created it first: use theirs (now locked by us).
+                if let id = rows.first?.int(0) {
+                    accountID = id
+                } else {
+                    accountID = try await db.query("SELECT id FROM accounts WHERE phone = $1\(lock)", [.text(new.phone.e164)]).first?.int(0)
+                }
+                if let id = accountID, rows.first != nil, program.welcomePoints > 0 {
+                    entries.append(try await Self.insertEntry(
+                        db, accountID: id, cardNumber: nil, kind: .welcome, points: program.welcomePoints, amount: nil,
+                        businessKey: "welcome", reverses: nil, comment: "welcome points", now: seconds))
+                }
+            }
+            guard let accountID else { throw DatabaseError("could not create the account for \(new.phone)") }
+            let suffixes = try await db.query("SELECT suffix FROM cards WHERE account_id = $1 AND suffix IS NOT NULL", [.integer(accountID)]).compactMap { $0.int(0).map(Int.init) }
+            let number: String
+            var suffix: Int?
+            if let supplied = new.number {
+                number = supplied
+            } else {
+                suffix = CardNumbers.nextSuffix(inUse: suffixes)
+                number = CardNumbers.virtual(phone: new.phone, suffix: suffix!)
+            }
+            if try await !db.query("SELECT 1 FROM cards WHERE number = $1", [.text(number)]).isEmpty { throw LedgerError.duplicateCardNumber(number) }
+            if let ext = new.externalID, try await !db.query("SELECT 1 FROM cards WHERE external_id = $1", [.text(ext)]).isEmpty {
+                throw LedgerError.duplicateExternalID(ext)
+            }
+            let tag = try await RegistryStore.nextTag(db)
+            try await db.query(
+                "INSERT INTO passes (\(RegistryStore.passColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+                [.text(passTypeIdentifier), .text(serialNumber), .text(template), variant.map(SQLValue.text) ?? .null, RegistryStore.json(passValues), .integer(tag), .integer(seconds)])
+            try await db.query(
+                """
+                INSERT INTO cards (number, account_id, suffix, name, external_id, status, pass_type_id, serial_number, created_at)
+                VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $8)
+                """,
+                [.text(number), .integer(accountID), suffix.map { .integer(Int64($0)) } ?? .null, .text(new.name), new.externalID.map(SQLValue.text) ?? .null,
+                 .text(passTypeIdentifier), .text(serialNumber), .integer(seconds)])
+            // The household's other cards show the same balance; with a welcome grant they changed too.
+            if !entries.isEmpty { try await Self.touchAccount(db, accountID: accountID, tag: tag, now: seconds) }
+            guard let card = try await cards(db, where: "c.number = $1", [.text(number)]).first else { throw LedgerError.cardNotFound(number) }
+            return (card, entries)
+        }
+    }
+
+    // MARK: operations
+
+    /// Applies an operation to the card's household. With a business key, applying it again
+    /// returns the first result (``LedgerResult/replayed``) instead of writing twice.
+    public func apply(
+        _ operation: LedgerOperation, cardNumber: String, businessKey: String?, comment: String?, program: LoyaltyProgram, now: Date = Date()
+    ) async throws -> LedgerResult {
+        try await database.transaction { db in
+            let seconds = Int64(now.timeIntervalSince1970)
+            guard let card = try await Self.lockedCard(db, cardNumber) else { throw LedgerError.cardNotFound(cardNumber) }
+            if let businessKey, let existing = try await db.query(
+                "SELECT \(Self.entryColumns) FROM ledger_entries WHERE account_id = $1 AND business_key = $2", [.integer(card.accountID), .text(businessKey)]
+            ).first.map(Self.entry) {
+                guard Self.matches(existing, operation) else { throw LedgerError.businessKeyConflict(businessKey) }
+                return LedgerResult(entry: existing, card: card, replayed: true)
+            }
+            guard card.status == .active else { throw LedgerError.cardBlocked(cardNumber) }
+            guard let tier = program.tier(card.tier) else { throw LedgerError.unknownTier(card.tier) }
+            var points: Int64
+            var amount: Int64?
+            var reverses: Int64?
+            var kind: EntryKind
+            var turnover = card.turnover
+            do {
+                switch operation {
+                case .accrual(let p):
+                    guard p > 0 else { throw LedgerRuleError.notPositive }
+                    (kind, points) = (.accrual, p)
+                case .broadcast(let p):
+                    guard p > 0 else { throw LedgerRuleError.notPositive }
+                    (kind, points) = (.broadcast, p)
+                case .purchase(let money):
+                    (kind, points, amount) = (.purchase, LedgerRules.accrualPoints(purchase: money, tier: tier, program: program), money.minorUnits)
+                    turnover += money.minorUnits
+                case .debit(let p, let purchase):
+                    try LedgerRules.checkDebit(points: p, balance: card.balance, purchase: purchase, program: program)
+                    (kind, points, amount) = (.debit, -p, purchase?.minorUnits)
+                case .reversal(let id):
+                    guard let original = try await db.query(
+                        "SELECT \(Self.entryColumns) FROM ledger_entries WHERE id = $1 AND account_id = $2", [.integer(id), .integer(card.accountID)]
+                    ).first.map(Self.entry) else { throw LedgerError.entryNotFound(id) }
+                    let already = try await !db.query("SELECT 1 FROM ledger_entries WHERE reverses = $1", [.integer(id)]).isEmpty
+                    points = try LedgerRules.reversalPoints(of: original.kind, points: original.points, alreadyReversed: already, balance: card.balance)
+                    (kind, reverses) = (.reversal, id)
+                    if original.kind == .purchase, let a = original.amount { turnover -= a; amount = a }
+                }
+            } catch let error as LedgerRuleError {
+                throw LedgerError.rule(error)
+            }
+            let entry = try await Self.insertEntry(
+                db, accountID: card.accountID, cardNumber: cardNumber, kind: kind, points: points, amount: amount,
+                businessKey: businessKey, reverses: reverses, comment: comment, now: seconds)
+            // Turnover moves the tier up (never down) automatically.
+            let newTier = turnover > card.turnover
+                ? LedgerRules.tier(afterTurnover: Money(minorUnits: turnover), current: tier, program: program).code : card.tier
+            try await db.query(
+                "UPDATE accounts SET turnover = $1, tier = $2 WHERE id = $3", [.integer(turnover), .text(newTier), .integer(card.accountID)])
+            let tag = try await RegistryStore.nextTag(db)
+            try await Self.touchAccount(db, accountID: card.accountID, tag: tag, now: seconds)
+            guard let updated = try await cards(db, where: "c.number = $1", [.text(cardNumber)]).first else { throw LedgerError.cardNotFound(cardNumber) }
+            return LedgerResult(entry: entry, card: updated, replayed: false)
+        }
+    }
+
+    static func matches(_ entry: LedgerEntryRecord, _ operation: LedgerOperation) -> Bool {
+        switch operation {
+        case .accrual(let p): return entry.kind == .accrual && entry.points == p
+        case .broadcast(let p): return entry.kind == .broadcast && entry.points == p
+        case .purchase(let m): return entry.kind == .purchase && entry.amount == m.minorUnits
+        case .debit(let p, let m): return entry.kind == .debit && entry.points == -p && entry.amount == m?.minorUnits
+        case .reversal(let id): return entry.kind == .reversal && entry.reverses == id
+        }
+    }
+
+    /// The card with its account row locked for the rest of the transaction.
+    static func lockedCard(_ db: any DatabaseConnection, _ number: String) async throws -> CardRecord? {
+        let lock = db.dialect == .postgres ? " FOR UPDATE OF a" : ""
+        return try await db.query(
+            "SELECT \(cardColumns) FROM cards c JOIN accounts a ON a.id = c.account_id WHERE c.number = $1\(lock)", [.text(number)]
+        ).first.map(card)
+    }
+
+    static func insertEntry(
+        _ db: any DatabaseConnection, accountID: Int64, cardNumber: String?, kind: EntryKind, points: Int64, amount: Int64?,
+        businessKey: String?, reverses: Int64?, comment: String?, now: Int64
+    ) async throws -> LedgerEntryRecord {
+        guard let balance = try await db.query(
+            "UPDATE accounts SET balance = balance + $1 WHERE id = $2 RETURNING balance", [.integer(points), .integer(accountID)]
+        ).first?.int(0) else { throw DatabaseError("account \(accountID) vanished") }
+        let rows = try await db.query(
+            """
+            INSERT INTO ledger_entries (account_id, card_number, kind, points, amount, business_key, reverses, comment, balance_after, created_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING \(entryColumns)
+            """,
+            [.integer(accountID), cardNumber.map(SQLValue.text) ?? .null, .text(kind.rawValue), .integer(points), amount.map(SQLValue.integer) ?? .null,
+             businessKey.map(SQLValue.text) ?? .null, reverses.map(SQLValue.integer) ?? .null, comment.map(SQLValue.text) ?? .null,
+             .integer(balance), .integer(now)])
+        return entry(rows[0])
+    }
+
+    /// Every pass of the household's cards gets `tag`, and every device holding one is due a
+    /// push (one row per push token and pass type, however many of its passes changed).
+    static func touchAccount(_ db: any DatabaseConnection, accountID: Int64, tag: Int64, now: Int64) async throws {
+        try await db.query(
+            """
+            UPDATE passes SET update_tag = $1, modified_at = CASE WHEN $2 > modified_at THEN $2 ELSE modified_at + 1 END
+            WHERE (pass_type_id, serial_number) IN (SELECT pass_type_id, serial_number FROM cards WHERE account_id = $3)
+            """, [.integer(tag), .integer(now), .integer(accountID)])
+        try await db.query(
+            """
+            INSERT INTO push_due (push_token, pass_type_id, client, due_at)
+            SELECT DISTINCT d.push_token, r.pass_type_id, d.client, $1 FROM cards c
+            JOIN registrations r ON r.pass_type_id = c.pass_type_id AND r.serial_number = c.serial_number
+            JOIN devices d ON d.device_library_id = r.device_library_id
+            WHERE c.account_id = $2
+            ON CONFLICT (push_token, pass_type_id) DO UPDATE SET due_at = excluded.due_at
+            """, [.integer(now), .integer(accountID)])
+    }
+
+    // MARK: card state
+
+    /// Blocks or unblocks a card (its pass changes too: the status shows on it).
+    public func setStatus(cardNumber: String, _ status: CardStatus, now: Date = Date()) async throws -> CardRecord {
+        try await database.transaction { db in
+            guard let card = try await Self.lockedCard(db, cardNumber) else { throw LedgerError.cardNotFound(cardNumber) }
+            try await db.query("UPDATE cards SET status = $1 WHERE number = $2", [.text(status.rawValue), .text(cardNumber)])
+            let tag = try await RegistryStore.nextTag(db)
+            try await Self.touchAccount(db, accountID: card.accountID, tag: tag, now: Int64(now.timeIntervalSince1970))
+            return try await cards(db, where: "c.number = $1", [.text(cardNumber)]).first!
+        }
+    }
+
+    /// Moves the household to a tier (a manual change; automatic ones follow turnover).
+    public func setTier(cardNumber: String, tier: String, program: LoyaltyProgram, now: Date = Date()) async throws -> CardRecord {
+        guard program.tier(tier) != nil else { throw LedgerError.unknownTier(tier) }
+        return try await database.transaction { db in
+            guard let card = try await Self.lockedCard(db, cardNumber) else { throw LedgerError.cardNotFound(cardNumber) }
+            try await db.query("UPDATE accounts SET tier = $1 WHERE id = $2", [.text(tier), .integer(card.accountID)])
+            let tag = try await RegistryStore.nextTag(db)
+            try await Self.touchAccount(db, accountID: card.accountID, tag: tag, now: Int64(now.timeIntervalSince1970))
+            return try await cards(db, where: "c.number = $1", [.text(cardNumber)]).first!
+        }
+    }
+
+    /// Σ of the household's ledger, to check the cached balance against.
+    public func ledgerSum(accountID: Int64) async throws -> Int64 {
+        try await database.read { db in
+            try await db.query("SELECT COALESCE(SUM(points), 0) FROM ledger_entries WHERE account_id = $1", [.integer(accountID)]).first?.int(0) ?? 0
+        }
+    }
+
+    // MARK: idempotency keys
+
+    /// What a claim on an `Idempotency-Key` found.
+    public enum Claim: Sendable, Hashable {
+        /// The key is new and now ours: execute, then ``complete(scope:key:_:)`` or ``release(scope:key:)``.
+        case claimed
+        /// The same request was answered before: replay this.
+        case replay(StoredResponse)
+        /// The key was used with a different body.
+        case mismatch
+        /// The same request is being executed right now by another call.
+        case inProgress
+    }
+
+    /// Claims a key before executing, so two concurrent retries can't both execute.
+    public func claim(scope: String, key: String, requestHash: String, now: Date = Date()) async throws -> Claim {
+        try await database.transaction { db in
+            let inserted = try await db.query(
+                """
+                INSERT INTO idempotency_keys (scope, key, request_hash, status, response, created_at) VALUES ($1, $2, $3, 0, '', $4)
+                ON CONFLICT (scope, key) DO NOTHING RETURNING 1
+                """, [.text(scope), .text(key), .text(requestHash), .integer(Int64(now.timeIntervalSince1970))])
+            if !inserted.isEmpty { return .claimed }
+            guard let row = try await db.query(
+                "SELECT request_hash, status, response FROM idempotency_keys WHERE scope = $1 AND key = $2", [.text(scope), .text(key)]
+            ).first else { return .inProgress }
+            let stored = StoredResponse(requestHash: row.text(0) ?? "", status: Int(row.int(1) ?? 0), body: row.text(2) ?? "")
+            if stored.requestHash != requestHash { return .mismatch }
+            return stored.status == 0 ? .inProgress : .replay(stored)
+        }
+    }
+
+    /// Records the response of a claimed key for replay.
+    public func complete(scope: String, key: String, _ response: StoredResponse) async throws {
+        _ = try await database.transaction { db in
+            try await db.query(
+                "UPDATE idempotency_keys SET status = $1, response = $2 WHERE scope = $3 AND key = $4",
+                [.integer(Int64(response.status)), .text(response.body), .text(scope), .text(key)])
+        }
+    }
+
+    /// Gives a claimed key up (the request failed on our side and may be retried).
+    public func release(scope: String, key: String) async throws {
+        _ = try await database.transaction { db in
+            try await db.query("DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND status = 0", [.text(scope), .text(key)])
+        }
+    }
+}
