@@ -90,6 +90,11 @@ let package = Package(
             dependencies: ["PassBuilder"],
             path: "Benchmarks/PasslineBenchmarks"
         ),
+        .executableTarget(
+            name: "LedgerBenchmark",
+            dependencies: ["Registry", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/LedgerBenchmark"
+        ),
         .testTarget(
             name: "PassBuilderTests",
             dependencies: ["PassBuilder"]
