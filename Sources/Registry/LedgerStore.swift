@@ -145,9 +145,9 @@ public struct LedgerStore: Sendable {
                 """,
                 [.text(number), .integer(accountID), suffix.map { .integer(Int64($0)) } ?? .null, .text(new.name), new.externalID.map(SQLValue.text) ?? .null,
                  .text(passTypeIdentifier), .text(serialNumber), .integer(seconds)])
-            // The household's other cards show the same balance; with a welcome grant they changed too.
-            if !entries.isEmpty { try await Self.touchAccount(db, accountID: accountID, tag: tag, now: seconds) }
             guard let card = try await cards(db, where: "c.number = $1", [.text(number)]).first else { throw LedgerError.cardNotFound(number) }
+            // The household's other cards show the same balance; with a welcome grant they changed too.
+            if !entries.isEmpty { try await Self.touchAccount(db, accountID: accountID, now: seconds) }
             return (card, entries)
         }
     }
@@ -207,11 +207,13 @@ public struct LedgerStore: Sendable {
             // Turnover moves the tier up (never down) automatically.
             let newTier = turnover > card.turnover
                 ? LedgerRules.tier(afterTurnover: Money(minorUnits: turnover), current: tier, program: program).code : card.tier
-            try await db.query(
-                "UPDATE accounts SET turnover = $1, tier = $2 WHERE id = $3", [.integer(turnover), .text(newTier), .integer(card.accountID)])
-            let tag = try await RegistryStore.nextTag(db)
-            try await Self.touchAccount(db, accountID: card.accountID, tag: tag, now: seconds)
-            guard let updated = try await cards(db, where: "c.number = $1", [.text(cardNumber)]).first else { throw LedgerError.cardNotFound(cardNumber) }
+            if turnover != card.turnover || newTier != card.tier {
+                try await db.query(
+                    "UPDATE accounts SET turnover = $1, tier = $2 WHERE id = $3", [.integer(turnover), .text(newTier), .integer(card.accountID)])
+            }
+            var updated = card
+            (updated.balance, updated.turnover, updated.tier) = (entry.balanceAfter, turnover, newTier)
+            try await Self.touchAccount(db, accountID: card.accountID, now: seconds)
             return LedgerResult(entry: entry, card: updated, replayed: false)
         }
     }
@@ -254,12 +256,8 @@ public struct LedgerStore: Sendable {
 
     /// Every pass of the household's cards gets `tag`, and every device holding one is due a
     /// push (one row per push token and pass type, however many of its passes changed).
-    static func touchAccount(_ db: any DatabaseConnection, accountID: Int64, tag: Int64, now: Int64) async throws {
-        try await db.query(
-            """
-            UPDATE passes SET update_tag = $1, modified_at = CASE WHEN $2 > modified_at THEN $2 ELSE modified_at + 1 END
-            WHERE (pass_type_id, serial_number) IN (SELECT pass_type_id, serial_number FROM cards WHERE account_id = $3)
-            """, [.integer(tag), .integer(now), .integer(accountID)])
+    /// Call it last in the transaction (it takes the update tag).
+    static func touchAccount(_ db: any DatabaseConnection, accountID: Int64, now: Int64) async throws {
         try await db.query(
             """
             INSERT INTO push_due (push_token, pass_type_id, client, due_at)
@@ -269,6 +267,9 @@ public struct LedgerStore: Sendable {
             WHERE c.account_id = $2
             ON CONFLICT (push_token, pass_type_id) DO UPDATE SET due_at = excluded.due_at
             """, [.integer(now), .integer(accountID)])
+        _ = try await RegistryStore.stampPasses(
+            db, selection: "(pass_type_id, serial_number) IN (SELECT pass_type_id, serial_number FROM cards WHERE account_id = $2)",
+            binds: [.integer(accountID)], now: now)
     }
 
     // MARK: card state
@@ -278,9 +279,10 @@ public struct LedgerStore: Sendable {
         try await database.transaction { db in
             guard let card = try await Self.lockedCard(db, cardNumber) else { throw LedgerError.cardNotFound(cardNumber) }
             try await db.query("UPDATE cards SET status = $1 WHERE number = $2", [.text(status.rawValue), .text(cardNumber)])
-            let tag = try await RegistryStore.nextTag(db)
-            try await Self.touchAccount(db, accountID: card.accountID, tag: tag, now: Int64(now.timeIntervalSince1970))
-            return try await cards(db, where: "c.number = $1", [.text(cardNumber)]).first!
+            var updated = card
+            updated.status = status
+            try await Self.touchAccount(db, accountID: card.accountID, now: Int64(now.timeIntervalSince1970))
+            return updated
         }
     }
 
@@ -290,9 +292,10 @@ public struct LedgerStore: Sendable {
         return try await database.transaction { db in
             guard let card = try await Self.lockedCard(db, cardNumber) else { throw LedgerError.cardNotFound(cardNumber) }
             try await db.query("UPDATE accounts SET tier = $1 WHERE id = $2", [.text(tier), .integer(card.accountID)])
-            let tag = try await RegistryStore.nextTag(db)
-            try await Self.touchAccount(db, accountID: card.accountID, tag: tag, now: Int64(now.timeIntervalSince1970))
-            return try await cards(db, where: "c.number = $1", [.text(cardNumber)]).first!
+            var updated = card
+            updated.tier = tier
+            try await Self.touchAccount(db, accountID: card.accountID, now: Int64(now.timeIntervalSince1970))
+            return updated
         }
     }
 

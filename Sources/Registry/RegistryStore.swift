@@ -41,6 +41,27 @@ public struct RegistryStore: Sendable {
         return tag
     }
 
+    /// Takes the next update tag and stamps it, with a later modification time, on the passes
+    /// `selection` picks (a condition on `passes` whose binds start at `$2`; `$1` is `now`).
+    /// Call it as the last statement of a transaction: the counter row stays locked until commit,
+    /// so on PostgreSQL it is one statement, keeping that window to the commit alone.
+    static func stampPasses(_ db: any DatabaseConnection, selection: String, binds: [SQLValue], now: Int64) async throws -> Int64 {
+        let stamp = "modified_at = CASE WHEN $1 > modified_at THEN $1 ELSE modified_at + 1 END"
+        if db.dialect == .postgres {
+            guard let tag = try await db.query(
+                """
+                WITH t AS (UPDATE counters SET value = value + 1 WHERE name = 'update_tag' RETURNING value),
+                u AS (UPDATE passes SET update_tag = (SELECT value FROM t), \(stamp) WHERE \(selection) RETURNING 1)
+                SELECT value FROM t
+                """, [.integer(now)] + binds
+            ).first?.int(0) else { throw DatabaseError("the update_tag counter is missing; was the database migrated?") }
+            return tag
+        }
+        let tag = try await nextTag(db)
+        try await db.query("UPDATE passes SET update_tag = $\(binds.count + 2), \(stamp) WHERE \(selection)", [.integer(now)] + binds + [.integer(tag)])
+        return tag
+    }
+
     /// Adds a pass. Throws a unique-violation ``DatabaseQueryError`` if the serial exists.
     public func createPass(
         passTypeIdentifier: String, serialNumber: String, template: String, variant: String?, values: [String: JSONValue], now: Date = Date()
