@@ -206,7 +206,7 @@ public struct LedgerStore: Sendable {
                 businessKey: businessKey, reverses: reverses, comment: comment, now: seconds)
             // Turnover moves the tier up (never down) automatically.
             let newTier = turnover > card.turnover
-                ? LedgerRules.tier(afterTurnover: Money(minorUnits: turnover), current: tier, program: program).code : card.tier
+                ? LedgerRules.tier(afterTurnover: Money(exactly: turnover) ?? .maximum, current: tier, program: program).code : card.tier
             if turnover != card.turnover || newTier != card.tier {
                 try await db.query(
                     "UPDATE accounts SET turnover = $1, tier = $2 WHERE id = $3", [.integer(turnover), .text(newTier), .integer(card.accountID)])

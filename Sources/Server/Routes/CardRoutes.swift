@@ -31,7 +31,7 @@ struct CardRoutes: Sendable {
             "number": .string(c.number), "serialNumber": .string(c.serialNumber), "passTypeIdentifier": .string(c.passTypeIdentifier),
             "name": .string(c.name), "phone": .string(c.phone), "externalId": c.externalID.map(JSONValue.string) ?? .null,
             "status": .string(c.status.rawValue), "balance": .integer(c.balance), "tier": .string(c.tier),
-            "tierName": .string(tier?.name ?? c.tier), "turnover": .string(Money(minorUnits: c.turnover).description),
+            "tierName": .string(tier?.name ?? c.tier), "turnover": .string(Self.money(c.turnover)),
             "createdAt": .string(c.createdAt.formatted(.iso8601)),
         ])
     }
@@ -39,11 +39,16 @@ struct CardRoutes: Sendable {
     static func describe(_ e: LedgerEntryRecord) -> JSONValue {
         .object([
             "id": .integer(e.id), "type": .string(e.kind.rawValue), "points": .integer(e.points),
-            "amount": e.amount.map { .string(Money(minorUnits: $0).description) } ?? .null, "cardNumber": e.cardNumber.map(JSONValue.string) ?? .null,
+            "amount": e.amount.map { .string(Self.money($0)) } ?? .null, "cardNumber": e.cardNumber.map(JSONValue.string) ?? .null,
             "businessKey": e.businessKey.map(JSONValue.string) ?? .null, "reverses": e.reverses.map(JSONValue.integer) ?? .null,
             "comment": e.comment.map(JSONValue.string) ?? .null, "balanceAfter": .integer(e.balanceAfter),
             "createdAt": .string(e.createdAt.formatted(.iso8601)),
         ])
+    }
+
+    /// Minor units as a decimal string, without trapping on values Money refuses.
+    static func money(_ minorUnits: Int64) -> String {
+        Money(exactly: minorUnits)?.description ?? String(minorUnits)
     }
 
     // MARK: field readers (422 naming the field)
@@ -80,8 +85,9 @@ struct CardRoutes: Sendable {
         switch body[key] {
         case .string(let s)?:
             do { return try Money(parsing: s) } catch { throw APIError.unprocessable("\(key): \(error)", field: key) }
-        case .integer(let n)? where n >= 0:
-            return Money(minorUnits: n * 100)
+        case .integer(let n)?:
+            // A JSON integer is whole currency units; parsed as text, so range limits apply, no overflow.
+            do { return try Money(parsing: String(n)) } catch { throw APIError.unprocessable("\(key): \(error)", field: key) }
         case nil, .null?:
             if required { throw APIError.unprocessable("\(key) is required, as a decimal string such as \"1500.00\"", field: key) }
             return nil
