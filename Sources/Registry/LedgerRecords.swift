@@ -77,6 +77,8 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     case unknownTier(String)
     case duplicateCardNumber(String)
     case duplicateExternalID(String)
+    /// The household's turnover would pass the largest amount money can hold.
+    case turnoverLimit
 
     public var description: String {
         switch self {
@@ -88,6 +90,7 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unknownTier(let t): return "unknown tier \(t)"
         case .duplicateCardNumber(let n): return "card number \(n) is already issued"
         case .duplicateExternalID(let e): return "a card with externalId \(e) already exists"
+        case .turnoverLimit: return "this purchase would take the household's turnover past \(Money.maximum)"
         }
     }
 }

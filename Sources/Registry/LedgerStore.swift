@@ -68,8 +68,10 @@ public struct LedgerStore: Sendable {
             var condition = "c.number > $1"
             var binds: [SQLValue] = [.text(cursor ?? "")]
             if let search, !search.isEmpty {
-                let like = "%" + search.replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "_", with: "") + "%"
-                condition += " AND (c.number LIKE $2 OR a.phone LIKE $2 OR LOWER(c.name) LIKE LOWER($2))"
+                // The search text is literal: its own %, _ and \ are escaped.
+                let escaped = search.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+                let like = "%" + escaped + "%"
+                condition += " AND (c.number LIKE $2 ESCAPE '\\' OR a.phone LIKE $2 ESCAPE '\\' OR LOWER(c.name) LIKE LOWER($2) ESCAPE '\\')"
                 binds.append(.text(like))
             }
             binds.append(.integer(Int64(limit)))
@@ -117,7 +119,7 @@ public struct LedgerStore: Sendable {
                 if let id = accountID, rows.first != nil, program.welcomePoints > 0 {
                     entries.append(try await Self.insertEntry(
                         db, accountID: id, cardNumber: nil, kind: .welcome, points: program.welcomePoints, amount: nil,
-                        businessKey: "welcome", reverses: nil, comment: "welcome points", now: seconds))
+                        businessKey: nil, reverses: nil, comment: "welcome points", now: seconds))
                 }
             }
             guard let accountID else { throw DatabaseError("could not create the account for \(new.phone)") }
@@ -127,17 +129,22 @@ public struct LedgerStore: Sendable {
             if let supplied = new.number {
                 number = supplied
             } else {
-                suffix = CardNumbers.nextSuffix(inUse: suffixes)
-                number = CardNumbers.virtual(phone: new.phone, suffix: suffix!)
+                // A supplied number may already look like this household's next virtual one: skip it.
+                var next = CardNumbers.nextSuffix(inUse: suffixes)
+                while try await !db.query("SELECT 1 FROM cards WHERE number = $1", [.text(CardNumbers.virtual(phone: new.phone, suffix: next))]).isEmpty {
+                    next += 1
+                }
+                suffix = next
+                number = CardNumbers.virtual(phone: new.phone, suffix: next)
             }
             if try await !db.query("SELECT 1 FROM cards WHERE number = $1", [.text(number)]).isEmpty { throw LedgerError.duplicateCardNumber(number) }
             if let ext = new.externalID, try await !db.query("SELECT 1 FROM cards WHERE external_id = $1", [.text(ext)]).isEmpty {
                 throw LedgerError.duplicateExternalID(ext)
             }
-            let tag = try await RegistryStore.nextTag(db)
+            // Tag 0 for now: the real tag is stamped last, when the counter may be locked until commit.
             try await db.query(
-                "INSERT INTO passes (\(RegistryStore.passColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
-                [.text(passTypeIdentifier), .text(serialNumber), .text(template), variant.map(SQLValue.text) ?? .null, RegistryStore.json(passValues), .integer(tag), .integer(seconds)])
+                "INSERT INTO passes (\(RegistryStore.passColumns)) VALUES ($1, $2, $3, $4, $5, 0, $6, $6)",
+                [.text(passTypeIdentifier), .text(serialNumber), .text(template), variant.map(SQLValue.text) ?? .null, RegistryStore.json(passValues), .integer(seconds)])
             try await db.query(
                 """
                 INSERT INTO cards (number, account_id, suffix, name, external_id, status, pass_type_id, serial_number, created_at)
@@ -146,8 +153,13 @@ public struct LedgerStore: Sendable {
                 [.text(number), .integer(accountID), suffix.map { .integer(Int64($0)) } ?? .null, .text(new.name), new.externalID.map(SQLValue.text) ?? .null,
                  .text(passTypeIdentifier), .text(serialNumber), .integer(seconds)])
             guard let card = try await cards(db, where: "c.number = $1", [.text(number)]).first else { throw LedgerError.cardNotFound(number) }
-            // The household's other cards show the same balance; with a welcome grant they changed too.
-            if !entries.isEmpty { try await Self.touchAccount(db, accountID: accountID, now: seconds) }
+            // The household's other cards show the same balance: with a welcome grant they all changed.
+            if entries.isEmpty {
+                _ = try await RegistryStore.stampPasses(
+                    db, selection: "pass_type_id = $2 AND serial_number = $3", binds: [.text(passTypeIdentifier), .text(serialNumber)], now: seconds)
+            } else {
+                try await Self.touchAccount(db, accountID: accountID, now: seconds)
+            }
             return (card, entries)
         }
     }
@@ -169,7 +181,8 @@ public struct LedgerStore: Sendable {
                 return LedgerResult(entry: existing, card: card, replayed: true)
             }
             guard card.status == .active else { throw LedgerError.cardBlocked(cardNumber) }
-            guard let tier = program.tier(card.tier) else { throw LedgerError.unknownTier(card.tier) }
+            // A tier removed from the program since: the household counts as in the default tier.
+            guard let tier = program.tier(card.tier) ?? program.tier(program.defaultTier) else { throw LedgerError.unknownTier(card.tier) }
             var points: Int64
             var amount: Int64?
             var reverses: Int64?
@@ -185,7 +198,9 @@ public struct LedgerStore: Sendable {
                     (kind, points) = (.broadcast, p)
                 case .purchase(let money):
                     (kind, points, amount) = (.purchase, LedgerRules.accrualPoints(purchase: money, tier: tier, program: program), money.minorUnits)
-                    turnover += money.minorUnits
+                    let (sum, overflow) = turnover.addingReportingOverflow(money.minorUnits)
+                    guard !overflow, sum <= Money.maximum.minorUnits else { throw LedgerError.turnoverLimit }
+                    turnover = sum
                 case .debit(let p, let purchase):
                     try LedgerRules.checkDebit(points: p, balance: card.balance, purchase: purchase, program: program)
                     (kind, points, amount) = (.debit, -p, purchase?.minorUnits)
@@ -257,7 +272,18 @@ public struct LedgerStore: Sendable {
     /// Every pass of the household's cards gets `tag`, and every device holding one is due a
     /// push (one row per push token and pass type, however many of its passes changed).
     /// Call it last in the transaction (it takes the update tag).
+    ///
+    /// Lock order, everywhere: account row → pass rows → the update-tag counter. A pass PATCH locks
+    /// its pass row, then the counter; taking the household's pass rows here before the counter
+    /// keeps the two from deadlocking on PostgreSQL.
     static func touchAccount(_ db: any DatabaseConnection, accountID: Int64, now: Int64) async throws {
+        if db.dialect == .postgres {
+            try await db.query(
+                """
+                SELECT 1 FROM passes WHERE (pass_type_id, serial_number) IN (SELECT pass_type_id, serial_number FROM cards WHERE account_id = $1)
+                ORDER BY pass_type_id, serial_number FOR UPDATE
+                """, [.integer(accountID)])
+        }
         try await db.query(
             """
             INSERT INTO push_due (push_token, pass_type_id, client, due_at)

@@ -9,6 +9,8 @@ public func buildRouter(
     router.add(middleware: MetricsMiddleware(metrics: metrics))
     WebServiceRoutes<AppRequestContext>(service: service, maxBodyBytes: maxBodyBytes).register(on: router)
     OperationsRoutes<AppRequestContext>(service: service, metrics: metrics).register(on: router)
+    // Public, on the root router: the API group's auth middleware wraps only routes added through it.
+    router.get("api/v1/openapi.json", use: OpenAPIRoute.document)
     let api = router.group("api/v1").add(middleware: APIAuthMiddleware(adminToken: adminToken, keys: loyalty.keys))
     PassAPIRoutes(service: service, maxBodyBytes: maxBodyBytes).register(on: api)
     CardRoutes(loyalty: loyalty, maxBodyBytes: maxBodyBytes).register(on: api)

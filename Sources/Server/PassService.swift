@@ -92,9 +92,13 @@ public final class PassService: Sendable {
 
     public func updatePass(serialNumber: String, values: [String: JSONValue], variant: String?) async throws -> PassRecord? {
         guard let current = try await store.pass(passTypeIdentifier: passTypeIdentifier, serialNumber: serialNumber) else { return nil }
-        var merged = current.values.merging(values) { _, new in new }
-        if merged["serialNumber"] != nil { merged["serialNumber"] = .string(serialNumber) }
-        try validate(template: current.template, variant: variant ?? current.variant, values: merged)
+        var merged = current
+        merged.values = current.values.merging(values) { _, new in new }
+        if merged.values["serialNumber"] != nil { merged.values["serialNumber"] = .string(serialNumber) }
+        merged.variant = variant ?? current.variant
+        // A loyalty card's pass gets balance, tier and holder live: validate with them filled in.
+        if let enrich = enricher.withLock({ $0 }) { merged = try await enrich(merged) }
+        try validate(template: current.template, variant: merged.variant, values: merged.values)
         return try await store.updatePass(
             passTypeIdentifier: passTypeIdentifier, serialNumber: serialNumber, mergingValues: values.filter { $0.key != "serialNumber" }, variant: variant)
     }

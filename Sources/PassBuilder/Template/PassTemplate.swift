@@ -110,6 +110,24 @@ public struct PassTemplate: Sendable {
         return [UInt8](data)
     }
 
+    /// The JSON path a decoding error concerns, as a field name (`tiers[0].accrual`).
+    public static func field(_ error: DecodingError) -> String {
+        let context: DecodingError.Context
+        var path: [CodingKey]
+        switch error {
+        case .keyNotFound(let key, let ctx): (context, path) = (ctx, ctx.codingPath + [key])
+        case .typeMismatch(_, let ctx), .valueNotFound(_, let ctx), .dataCorrupted(let ctx): (context, path) = (ctx, ctx.codingPath)
+        @unknown default: return ""
+        }
+        _ = context
+        if path.isEmpty { return "" }
+        var out = ""
+        for key in path {
+            if let i = key.intValue { out += "[\(i)]" } else { out += (out.isEmpty ? "" : ".") + key.stringValue }
+        }
+        return out
+    }
+
     /// A decoding error as one line: the JSON path and what was wrong.
     public static func describe(_ error: DecodingError) -> String {
         func path(_ ctx: DecodingError.Context) -> String {

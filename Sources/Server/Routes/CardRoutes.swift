@@ -105,6 +105,7 @@ struct CardRoutes: Sendable {
         case .duplicateCardNumber: return APIError(.conflict, error.description, field: "number")
         case .duplicateExternalID: return APIError(.conflict, error.description, field: "externalId")
         case .unknownTier: return APIError.unprocessable(error.description, field: "tier")
+        case .turnoverLimit: return APIError.unprocessable(error.description, field: "amount")
         case .rule(let rule):
             switch rule {
             case .insufficientBalance, .alreadyReversed: return APIError(.conflict, rule.description, field: "points")

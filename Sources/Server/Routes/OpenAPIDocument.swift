@@ -45,7 +45,6 @@ enum OpenAPIDocument {
     "parameters": {
       "IdempotencyKey": {
         "description": "Makes the POST safe to retry: the same caller, key, path and body replay the first answer (status and body, with `Idempotent-Replayed: true`), refusals included; the same key with another body, or while the first request is still running, is 409. 1–255 visible ASCII characters, otherwise 400.",
-        "example": "crm-7f3a9c21",
         "in": "header",
         "name": "Idempotency-Key",
         "required": false,
@@ -68,7 +67,6 @@ enum OpenAPIDocument {
       },
       "cardNumber": {
         "description": "Card number (virtual `79123456789-1` or a supplied plastic number) (1–255 bytes of UTF-8 after percent-decoding; no control characters, `/`, `\\` or `..`: otherwise 400)",
-        "example": "79123456789-1",
         "in": "path",
         "name": "number",
         "required": true,
@@ -81,7 +79,6 @@ enum OpenAPIDocument {
       },
       "device": {
         "description": "Device library identifier chosen by the wallet (1–255 bytes of UTF-8 after percent-decoding; no control characters, `/`, `\\` or `..`: otherwise 400)",
-        "example": "6b2c6f3c0d8e4a1f9a7e",
         "in": "path",
         "name": "device",
         "required": true,
@@ -117,8 +114,7 @@ enum OpenAPIDocument {
         }
       },
       "passType": {
-        "description": "Pass type identifier (1–255 bytes of UTF-8 after percent-decoding; no control characters, `/`, `\\` or `..`: otherwise 400)",
-        "example": "pass.com.example.loyalty",
+        "description": "Pass type identifier (`pass.com.example.loyalty`) (1–255 bytes of UTF-8 after percent-decoding; no control characters, `/`, `\\` or `..`: otherwise 400)",
         "in": "path",
         "name": "passType",
         "required": true,
@@ -131,7 +127,6 @@ enum OpenAPIDocument {
       },
       "serial": {
         "description": "Serial number of the pass (1–255 bytes of UTF-8 after percent-decoding; no control characters, `/`, `\\` or `..`: otherwise 400)",
-        "example": "K7QX2M9PLR4T8VWZ3HNB",
         "in": "path",
         "name": "serial",
         "required": true,
@@ -679,7 +674,6 @@ enum OpenAPIDocument {
         "examples": [
           "1500.00"
         ],
-        "maxLength": 16,
         "pattern": "^[0-9]+(\\.[0-9]{1,2})?$",
         "type": "string"
       },
@@ -793,7 +787,6 @@ enum OpenAPIDocument {
         "examples": [
           "7.5"
         ],
-        "maxLength": 6,
         "pattern": "^[0-9]+(\\.[0-9]{1,2})?$",
         "type": "string"
       },
@@ -1218,6 +1211,12 @@ enum OpenAPIDocument {
         "requestBody": {
           "content": {
             "application/json": {
+              "example": {
+                "name": "CRM robot",
+                "scopes": [
+                  "crm"
+                ]
+              },
               "schema": {
                 "$ref": "#/components/schemas/APIKeyCreate"
               }
@@ -1382,6 +1381,25 @@ enum OpenAPIDocument {
         "requestBody": {
           "content": {
             "application/json": {
+              "examples": {
+                "plastic": {
+                  "summary": "A plastic card in a tier",
+                  "value": {
+                    "name": "Boris Petrov",
+                    "number": "GM-000123",
+                    "phone": "+7 912 345 67 89",
+                    "tier": "silver"
+                  }
+                },
+                "virtual": {
+                  "summary": "A virtual card numbered from the phone",
+                  "value": {
+                    "externalId": "crm-1001",
+                    "name": "Анна Петрова",
+                    "phone": "8 (912) 345-67-89"
+                  }
+                }
+              },
               "schema": {
                 "$ref": "#/components/schemas/CardCreate"
               }
@@ -1560,6 +1578,9 @@ enum OpenAPIDocument {
         "requestBody": {
           "content": {
             "application/json": {
+              "example": {
+                "tier": "silver"
+              },
               "schema": {
                 "$ref": "#/components/schemas/TierChange"
               }
@@ -1671,6 +1692,40 @@ enum OpenAPIDocument {
         "requestBody": {
           "content": {
             "application/json": {
+              "examples": {
+                "accrual": {
+                  "summary": "Credit points",
+                  "value": {
+                    "businessKey": "deal:123:bonus",
+                    "comment": "Birthday bonus",
+                    "points": 100,
+                    "type": "accrual"
+                  }
+                },
+                "debit": {
+                  "summary": "Pay part of a purchase with points",
+                  "value": {
+                    "points": 50,
+                    "purchaseAmount": "1000.00",
+                    "type": "debit"
+                  }
+                },
+                "purchase": {
+                  "summary": "A purchase earns the tier's share",
+                  "value": {
+                    "amount": "1499.99",
+                    "businessKey": "receipt:2026-000017",
+                    "type": "purchase"
+                  }
+                },
+                "reversal": {
+                  "summary": "Cancel an entry",
+                  "value": {
+                    "entryId": 2,
+                    "type": "reversal"
+                  }
+                }
+              },
               "schema": {
                 "$ref": "#/components/schemas/TransactionCreate"
               }
@@ -1809,6 +1864,30 @@ enum OpenAPIDocument {
         "requestBody": {
           "content": {
             "application/json": {
+              "examples": {
+                "samples": {
+                  "summary": "The template's sample values",
+                  "value": {
+                    "template": "loyalty"
+                  }
+                },
+                "values": {
+                  "summary": "Own values and serial",
+                  "value": {
+                    "serialNumber": "GIFT-0001",
+                    "template": "loyalty",
+                    "values": {
+                      "cardNumber": "79123456789-1",
+                      "holderName": "Анна Петрова",
+                      "memberSince": "2026-09-01T10:00:00+03:00",
+                      "points": 10,
+                      "promo": "",
+                      "tierName": "Gold"
+                    },
+                    "variant": "gold"
+                  }
+                }
+              },
               "schema": {
                 "$ref": "#/components/schemas/PassCreate"
               }
@@ -1906,6 +1985,12 @@ enum OpenAPIDocument {
         "requestBody": {
           "content": {
             "application/json": {
+              "example": {
+                "values": {
+                  "points": 250,
+                  "promo": "Double points this week"
+                }
+              },
               "schema": {
                 "$ref": "#/components/schemas/PassUpdate"
               }
@@ -2026,6 +2111,37 @@ enum OpenAPIDocument {
         "requestBody": {
           "content": {
             "application/json": {
+              "example": {
+                "cardNumbers": "virtualFromPhone",
+                "currency": "RUB",
+                "defaultTier": "base",
+                "maxPaymentShare": "50",
+                "name": "Loyalty program",
+                "pointValue": "1.00",
+                "tiers": [
+                  {
+                    "accrual": "5",
+                    "code": "base",
+                    "name": "Base",
+                    "variant": "base"
+                  },
+                  {
+                    "accrual": "7",
+                    "code": "silver",
+                    "name": "Silver",
+                    "upgradeTurnover": "30000.00",
+                    "variant": "silver"
+                  },
+                  {
+                    "accrual": "10",
+                    "code": "gold",
+                    "name": "Gold",
+                    "upgradeTurnover": "100000.00",
+                    "variant": "gold"
+                  }
+                ],
+                "welcomePoints": 100
+              },
               "schema": {
                 "$ref": "#/components/schemas/Program"
               }
@@ -2218,6 +2334,9 @@ enum OpenAPIDocument {
         "requestBody": {
           "content": {
             "application/json": {
+              "example": {
+                "pushToken": "abababababababababababababababababababababababababababababababab"
+              },
               "schema": {
                 "$ref": "#/components/schemas/PushRegistration"
               }
@@ -2265,6 +2384,11 @@ enum OpenAPIDocument {
         "requestBody": {
           "content": {
             "application/json": {
+              "example": {
+                "logs": [
+                  "[2026-11-20 10:00:00 +0300] Get pass task (pass type pass.com.example.loyalty, serial number K7QX2M9PLR4T8VWZ3HNB) encountered error: Server response was malformed"
+                ]
+              },
               "schema": {
                 "$ref": "#/components/schemas/DeviceLog"
               }

@@ -36,7 +36,8 @@ struct ProgramRoutes: Sendable {
         do {
             program = try JSONDecoder().decode(LoyaltyProgram.self, from: Data(bytes))
         } catch let error as DecodingError {
-            throw APIError.unprocessable(PassTemplate.describe(error))
+            let field = PassTemplate.field(error)
+            throw APIError.unprocessable(PassTemplate.describe(error), field: field.isEmpty ? nil : field)
         }
         try loyalty.updateProgram(program)
         return .json(try programJSON())

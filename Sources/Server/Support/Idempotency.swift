@@ -32,6 +32,7 @@ struct Idempotency: Sendable {
         case .replay(let stored):
             var response = Response.json(try JSONValue(parsing: Array(stored.body.utf8)), status: HTTPResponse.Status(code: stored.status))
             response.headers[HTTPField.Name("Idempotent-Replayed")!] = "true"
+            if stored.status >= 400 { response.headers[.contentType] = "application/problem+json" }
             return response
         case .mismatch:
             throw APIError(.conflict, "Idempotency-Key \(key) was used with a different request", field: "Idempotency-Key")
