@@ -300,7 +300,7 @@ public struct LedgerStore: Sendable {
 
     // MARK: card state
 
-    /// Blocks or unblocks a card (its pass changes too: the status shows on it).
+    /// Blocks or unblocks a card. The pass is re-tagged so devices re-check it (the status is not drawn on it yet).
     public func setStatus(cardNumber: String, _ status: CardStatus, now: Date = Date()) async throws -> CardRecord {
         try await database.transaction { db in
             guard let card = try await Self.lockedCard(db, cardNumber) else { throw LedgerError.cardNotFound(cardNumber) }

@@ -108,7 +108,8 @@ struct CardRoutes: Sendable {
         case .turnoverLimit: return APIError.unprocessable(error.description, field: "amount")
         case .rule(let rule):
             switch rule {
-            case .insufficientBalance, .alreadyReversed: return APIError(.conflict, rule.description, field: "points")
+            case .insufficientBalance: return APIError(.conflict, rule.description, field: "points")
+            case .alreadyReversed: return APIError(.conflict, rule.description, field: "entryId")
             case .shareExceeded: return APIError.unprocessable(rule.description, field: "points")
             case .notPositive: return APIError.unprocessable(rule.description, field: "points")
             case .notReversible: return APIError.unprocessable(rule.description, field: "entryId")
