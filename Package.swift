@@ -43,6 +43,9 @@ let package = Package(
         ),
         // Pure loyalty domain: phones, money, tiers, accrual and debit rules, card numbers.
         .target(name: "Loyalty"),
+        // Push dispatcher, pure core so far: push tokens, APNs outcome classification, retry policy,
+        // the HTTP/2 connection state machine (no I/O; the NIO client comes with issue 5).
+        .target(name: "Push"),
         // Storage: one Store API on SQLite (default) and PostgreSQL; migrations.
         .target(
             name: "Registry",
@@ -98,6 +101,10 @@ let package = Package(
         .testTarget(
             name: "PassBuilderTests",
             dependencies: ["PassBuilder"]
+        ),
+        .testTarget(
+            name: "PushTests",
+            dependencies: ["Push"]
         ),
         .testTarget(
             name: "LoyaltyTests",
