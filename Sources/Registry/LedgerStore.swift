@@ -137,7 +137,10 @@ public struct LedgerStore: Sendable {
                 suffix = next
                 number = CardNumbers.virtual(phone: new.phone, suffix: next)
             }
-            if try await !db.query("SELECT 1 FROM cards WHERE number = $1", [.text(number)]).isEmpty { throw LedgerError.duplicateCardNumber(number) }
+            // A virtual number was just found free; a supplied one may be taken.
+            if new.number != nil, try await !db.query("SELECT 1 FROM cards WHERE number = $1", [.text(number)]).isEmpty {
+                throw LedgerError.duplicateCardNumber(number)
+            }
             if let ext = new.externalID, try await !db.query("SELECT 1 FROM cards WHERE external_id = $1", [.text(ext)]).isEmpty {
                 throw LedgerError.duplicateExternalID(ext)
             }

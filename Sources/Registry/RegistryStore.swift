@@ -95,14 +95,6 @@ public struct RegistryStore: Sendable {
         }
     }
 
-    /// Finds a pass by serial alone (serials are unique per pass type; the API names passes by serial).
-    public func pass(serialNumber: String) async throws -> PassRecord? {
-        try await database.read { db in
-            try await db.query("SELECT \(Self.passColumns) FROM passes WHERE serial_number = $1 ORDER BY pass_type_id LIMIT 1", [.text(serialNumber)])
-                .first.map(Self.passRecord)
-        }
-    }
-
     /// Merges `values` into the pass's values (and sets the variant, if given), bumps its tag
     /// and modification time. Returns nil when the pass does not exist.
     public func updatePass(

@@ -71,7 +71,7 @@ import Testing
             #expect(a2.modifiedAt > a.modifiedAt && a3.modifiedAt > a2.modifiedAt, "same clock second, still later")
             #expect(a3.values == ["n": .integer(2), "m": .string("x")], "merged")
             #expect(try await store.updatePass(passTypeIdentifier: Self.type, serialNumber: "nope", mergingValues: [:]) == nil)
-            #expect(try await store.pass(serialNumber: "B")?.variant == "gold")
+            #expect(try await store.pass(passTypeIdentifier: Self.type, serialNumber: "B")?.variant == "gold")
             await #expect(throws: DatabaseQueryError.self) {
                 _ = try await store.createPass(passTypeIdentifier: Self.type, serialNumber: "A", template: "t", variant: nil, values: [:])
             }
