@@ -21,6 +21,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-http2.git", from: "1.46.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // System OpenSSL libcrypto: CMS signing/verification and credential loading (PEM, encrypted PEM, legacy .p12).
@@ -30,6 +33,8 @@ let package = Package(
         ),
         // libzip, for reading any .pkpass (deflated or stored); writing uses our own deterministic writer.
         .systemLibrary(name: "CZip", pkgConfig: "libzip", providers: [.apt(["libzip-dev"])]),
+        // libcurl, for outbound HTTP (SMS gateways, webhooks) run on a thread pool.
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .target(
             name: "PassBuilder",
             dependencies: [
@@ -43,9 +48,46 @@ let package = Package(
         ),
         // Pure loyalty domain: phones, money, tiers, accrual and debit rules, card numbers.
         .target(name: "Loyalty"),
-        // Push dispatcher, pure core so far: push tokens, APNs outcome classification, retry policy,
-        // the HTTP/2 connection state machine (no I/O; the NIO client comes with issue 5).
-        .target(name: "Push"),
+        // Push dispatcher. Pure core (push tokens, outcome classification, retry policy, the HTTP/2
+        // connection state machine) plus the APNs client and pool on swift-nio-http2/swift-nio-ssl,
+        // and the dispatcher that drains an outbox through them.
+        .target(
+            name: "Push",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // A faithful mock of APNs (TLS + HTTP/2, fault injection) for tests, benchmarks and `passline dev apns-mock`.
+        .target(
+            name: "APNsMock",
+            dependencies: [
+                "Push",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Distribution: signed download links, SMS gateways and message templates, QR codes.
+        .target(
+            name: "Distribution",
+            dependencies: [
+                "Loyalty",
+                "CCurl",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         // Storage: one Store API on SQLite (default) and PostgreSQL; migrations.
         .target(
             name: "Registry",
@@ -68,6 +110,9 @@ let package = Package(
                 "PassBuilder",
                 "Loyalty",
                 "Registry",
+                "Push",
+                "Distribution",
+                .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -83,6 +128,8 @@ let package = Package(
                 "PassBuilder",
                 "Registry",
                 "Server",
+                "Push",
+                "APNsMock",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -104,7 +151,11 @@ let package = Package(
         ),
         .testTarget(
             name: "PushTests",
-            dependencies: ["Push"]
+            dependencies: ["Push", "APNsMock", "PassBuilder"]
+        ),
+        .testTarget(
+            name: "DistributionTests",
+            dependencies: ["Distribution"]
         ),
         .testTarget(
             name: "LoyaltyTests",
@@ -117,7 +168,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Registry", "PassBuilder",
+                "Server", "Registry", "PassBuilder", "Push", "APNsMock",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -294,7 +294,7 @@ public struct LedgerStore: Sendable {
             JOIN registrations r ON r.pass_type_id = c.pass_type_id AND r.serial_number = c.serial_number
             JOIN devices d ON d.device_library_id = r.device_library_id
             WHERE c.account_id = $2
-            ON CONFLICT (push_token, pass_type_id) DO UPDATE SET due_at = excluded.due_at
+            ON CONFLICT (push_token, pass_type_id) DO UPDATE SET due_at = excluded.due_at, generation = push_due.generation + 1, attempts = 0
             """, [.integer(now), .integer(accountID)])
         _ = try await RegistryStore.stampPasses(
             db, selection: "(pass_type_id, serial_number) IN (SELECT pass_type_id, serial_number FROM cards WHERE account_id = $2)",

@@ -146,6 +146,7 @@ public enum Migrations {
                 """,
             ]
         },
+        push,
     ]
 
     /// Serializes migrating servers on PostgreSQL (SQLite's writer is serialized already).

@@ -1,0 +1,1 @@
+// The mock APNs server lives in this module; see MockAPNs.

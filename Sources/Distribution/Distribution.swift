@@ -1,0 +1,1 @@
+// Distribution: download links, SMS, QR codes (issue 7).
