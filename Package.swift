@@ -145,6 +145,16 @@ let package = Package(
             dependencies: ["Registry", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/LedgerBenchmark"
         ),
+        .executableTarget(
+            name: "PushBenchmark",
+            dependencies: ["Push", "APNsMock", "PassBuilder", .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio")],
+            path: "Benchmarks/PushBenchmark"
+        ),
+        .executableTarget(
+            name: "PushLatency",
+            dependencies: ["Server", "Registry", "Loyalty", "PassBuilder", "APNsMock", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/PushLatency"
+        ),
         .testTarget(
             name: "PassBuilderTests",
             dependencies: ["PassBuilder"]

@@ -4,6 +4,18 @@
 # server against its OpenAPI document with Schemathesis (installed from PyPI into .build/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The distribution tests use Debian's chromium (the browser test), zbarimg (an independent QR
+# decoder) and rsvg-convert (SVG to PNG): installed here when missing (as root, or with sudo).
+tools=(chromium:chromium zbarimg:zbar-tools rsvg-convert:librsvg2-bin)
+missing=()
+for t in "${tools[@]}"; do command -v "${t%%:*}" >/dev/null 2>&1 || missing+=("${t#*:}"); done
+if ((${#missing[@]})); then
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo -n"; fi
+  echo "test.sh: installing ${missing[*]} fonts-dejavu-core"
+  $sudo apt-get update -qq </dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" fonts-dejavu-core </dev/null >/dev/null
+fi
 swift build --build-tests
 scripts/with-postgres.sh swift test --skip-build
 scripts/schemathesis.sh

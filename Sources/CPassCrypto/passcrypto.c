@@ -1005,3 +1005,29 @@ uint32_t pc_crc32(uint32_t crc, const uint8_t *data, size_t len)
     }
     return (uint32_t)c;
 }
+
+int pc_credentials_key_pem(const pc_credentials *creds, pc_buffer *out)
+{
+    BIO *bio;
+    BUF_MEM *mem = NULL;
+    int ok = 0;
+
+    if (out == NULL)
+        return 0;
+    out->data = NULL;
+    out->len = 0;
+    if (creds == NULL || creds->key == NULL || (bio = BIO_new(BIO_s_mem())) == NULL)
+        return 0;
+    /* Unencrypted PKCS#8: handed straight to the TLS library, never written to disk. */
+    if (PEM_write_bio_PrivateKey(bio, creds->key, NULL, NULL, 0, NULL, NULL) == 1 && BIO_get_mem_ptr(bio, &mem) == 1 && mem->length > 0) {
+        out->data = OPENSSL_malloc(mem->length);
+        if (out->data != NULL) {
+            memcpy(out->data, mem->data, mem->length);
+            out->len = mem->length;
+            ok = 1;
+        }
+        OPENSSL_cleanse(mem->data, mem->length);
+    }
+    BIO_free(bio);
+    return ok;
+}

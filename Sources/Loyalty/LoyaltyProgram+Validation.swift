@@ -57,6 +57,7 @@ extension LoyaltyProgram {
         if tier(defaultTier) == nil { fail("defaultTier", "\"\(defaultTier)\" is not the code of a tier") }
         if welcomePoints < 0 { fail("welcomePoints", "must not be negative") }
         if pointValue == .zero { fail("pointValue", "must be more than 0") }
+        errors += distributionValidationErrors()
         return errors
     }
 

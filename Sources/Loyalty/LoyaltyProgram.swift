@@ -23,11 +23,17 @@ public struct LoyaltyProgram: Sendable, Hashable, Codable {
     public var maxPaymentShare: Percent
     /// How new cards get their numbers.
     public var cardNumbers: CardNumberRule
+    /// The self-registration page; nil keeps it closed (see ``JoinSettings``).
+    public var join: JoinSettings?
+    /// SMS language, budget, notifications and texts; nil means the defaults (see ``SmsSettings``).
+    public var sms: SmsSettings?
 
     public init(
         name: String, currency: String, tiers: [Tier], defaultTier: String, welcomePoints: Int64,
-        pointValue: Money, maxPaymentShare: Percent, cardNumbers: CardNumberRule
+        pointValue: Money, maxPaymentShare: Percent, cardNumbers: CardNumberRule, join: JoinSettings? = nil, sms: SmsSettings? = nil
     ) {
+        self.join = join
+        self.sms = sms
         self.name = name
         self.currency = currency
         self.tiers = tiers

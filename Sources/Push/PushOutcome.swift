@@ -14,6 +14,13 @@ public enum TransportFailure: Hashable, Sendable {
     case goAwayUnprocessed
     /// RST_STREAM REFUSED_STREAM, e.g. after APNs lowered its stream limit: never processed.
     case refusedStream
+    /// The client's bounded queue of requests waiting for a stream was full: never sent.
+    case overloaded
+    /// No connection to APNs could be established (every connection attempt failed and the next
+    /// one waits for its back-off): never sent.
+    case unreachable
+    /// The client was shut down before the push was answered.
+    case clientShutDown
 }
 
 /// Why a push is to be tried again.

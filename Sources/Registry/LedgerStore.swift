@@ -98,7 +98,7 @@ public struct LedgerStore: Sendable {
         passValues: [String: JSONValue], now: Date = Date()
     ) async throws -> (card: CardRecord, entries: [LedgerEntryRecord]) {
         if let tier = new.tier, program.tier(tier) == nil { throw LedgerError.unknownTier(tier) }
-        return try await database.transaction { db in
+        return try await writeNotifyingPushes { db in
             let seconds = Int64(now.timeIntervalSince1970)
             let lock = db.dialect == .postgres ? " FOR UPDATE" : ""
             var accountID = try await db.query("SELECT id FROM accounts WHERE phone = $1\(lock)", [.text(new.phone.e164)]).first?.int(0)
@@ -174,7 +174,7 @@ public struct LedgerStore: Sendable {
     public func apply(
         _ operation: LedgerOperation, cardNumber: String, businessKey: String?, comment: String?, program: LoyaltyProgram, now: Date = Date()
     ) async throws -> LedgerResult {
-        try await database.transaction { db in
+        try await writeNotifyingPushes { db in
             let seconds = Int64(now.timeIntervalSince1970)
             guard let card = try await Self.lockedCard(db, cardNumber) else { throw LedgerError.cardNotFound(cardNumber) }
             if let businessKey, let existing = try await db.query(
@@ -287,25 +287,26 @@ public struct LedgerStore: Sendable {
                 ORDER BY pass_type_id, serial_number FOR UPDATE
                 """, [.integer(accountID)])
         }
-        try await db.query(
-            """
-            INSERT INTO push_due (push_token, pass_type_id, client, due_at)
-            SELECT DISTINCT d.push_token, r.pass_type_id, d.client, $1 FROM cards c
-            JOIN registrations r ON r.pass_type_id = c.pass_type_id AND r.serial_number = c.serial_number
-            JOIN devices d ON d.device_library_id = r.device_library_id
-            WHERE c.account_id = $2
-            ON CONFLICT (push_token, pass_type_id) DO UPDATE SET due_at = excluded.due_at, generation = push_due.generation + 1, attempts = 0
-            """, [.integer(now), .integer(accountID)])
+        try await PushOutboxStore.recordDue(
+            db, passes: "(r.pass_type_id, r.serial_number) IN (SELECT pass_type_id, serial_number FROM cards WHERE account_id = $2)",
+            binds: [.integer(accountID)], now: now)
         _ = try await RegistryStore.stampPasses(
             db, selection: "(pass_type_id, serial_number) IN (SELECT pass_type_id, serial_number FROM cards WHERE account_id = $2)",
             binds: [.integer(accountID)], now: now)
+    }
+
+    /// A transaction that may record pushes due; wakes this process's dispatcher once it commits.
+    func writeNotifyingPushes<T: Sendable>(_ body: @Sendable (any DatabaseConnection) async throws -> T) async throws -> T {
+        let result = try await database.transaction(body)
+        database.pushDue.notify()
+        return result
     }
 
     // MARK: card state
 
     /// Blocks or unblocks a card. The pass is re-tagged so devices re-check it (the status is not drawn on it yet).
     public func setStatus(cardNumber: String, _ status: CardStatus, now: Date = Date()) async throws -> CardRecord {
-        try await database.transaction { db in
+        try await writeNotifyingPushes { db in
             guard let card = try await Self.lockedCard(db, cardNumber) else { throw LedgerError.cardNotFound(cardNumber) }
             try await db.query("UPDATE cards SET status = $1 WHERE number = $2", [.text(status.rawValue), .text(cardNumber)])
             var updated = card
@@ -318,7 +319,7 @@ public struct LedgerStore: Sendable {
     /// Moves the household to a tier (a manual change; automatic ones follow turnover).
     public func setTier(cardNumber: String, tier: String, program: LoyaltyProgram, now: Date = Date()) async throws -> CardRecord {
         guard program.tier(tier) != nil else { throw LedgerError.unknownTier(tier) }
-        return try await database.transaction { db in
+        return try await writeNotifyingPushes { db in
             guard let card = try await Self.lockedCard(db, cardNumber) else { throw LedgerError.cardNotFound(cardNumber) }
             try await db.query("UPDATE accounts SET tier = $1 WHERE id = $2", [.text(tier), .integer(card.accountID)])
             var updated = card

@@ -147,6 +147,8 @@ public enum Migrations {
             ]
         },
         push,
+        broadcasts,
+        distribution,
     ]
 
     /// Serializes migrating servers on PostgreSQL (SQLite's writer is serialized already).

@@ -100,13 +100,18 @@ public struct RegistryStore: Sendable {
     public func updatePass(
         passTypeIdentifier: String, serialNumber: String, mergingValues values: [String: JSONValue], variant: String? = nil, now: Date = Date()
     ) async throws -> PassRecord? {
-        try await database.transaction { db in
+        defer { database.pushDue.notify() }
+        return try await database.transaction { db in
             let lock = db.dialect == .postgres ? " FOR UPDATE" : ""
             guard let current = try await db.query(
                 "SELECT \(Self.passColumns) FROM passes WHERE pass_type_id = $1 AND serial_number = $2\(lock)",
                 [.text(passTypeIdentifier), .text(serialNumber)]
             ).first.map(Self.passRecord) else { return nil }
             let merged = current.values.merging(values) { _, new in new }
+            // Lock order: pass row (above) → push_due rows → the tag counter.
+            try await PushOutboxStore.recordDue(
+                db, passes: "r.pass_type_id = $2 AND r.serial_number = $3", binds: [.text(passTypeIdentifier), .text(serialNumber)],
+                now: Int64(now.timeIntervalSince1970))
             let tag = try await Self.nextTag(db)
             let rows = try await db.query(
                 """

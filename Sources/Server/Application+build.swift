@@ -3,7 +3,8 @@ import Logging
 
 /// The HTTP application: web service, card and pass API, operations.
 public func buildRouter(
-    service: PassService, loyalty: LoyaltyService, adminToken: String, metrics: ServerMetrics, maxBodyBytes: Int
+    service: PassService, loyalty: LoyaltyService, adminToken: String, metrics: ServerMetrics, maxBodyBytes: Int,
+    broadcastCreated: @escaping @Sendable () -> Void = {}
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: MetricsMiddleware(metrics: metrics))
@@ -15,5 +16,12 @@ public func buildRouter(
     PassAPIRoutes(service: service, maxBodyBytes: maxBodyBytes).register(on: api)
     CardRoutes(loyalty: loyalty, maxBodyBytes: maxBodyBytes).register(on: api)
     ProgramRoutes(loyalty: loyalty, maxBodyBytes: maxBodyBytes).register(on: api)
+    BroadcastRoutes(loyalty: loyalty, wake: broadcastCreated, maxBodyBytes: maxBodyBytes).register(on: api)
+    if let distribution = loyalty.distribution {
+        let pages = Pages()
+        LinkRoutes(distribution: distribution, pages: pages).register(on: router)
+        JoinRoutes(distribution: distribution, pages: pages).register(on: router)
+        LinkAPIRoutes(distribution: distribution, maxBodyBytes: maxBodyBytes).register(on: api)
+    }
     return router
 }

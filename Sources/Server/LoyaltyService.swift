@@ -14,6 +14,15 @@ public final class LoyaltyService: Sendable {
     public let template: String
     let programFile: String
     private let current: Mutex<LoyaltyProgram>
+    private let attachedDistribution = Mutex<DistributionService?>(nil)
+
+    /// Download links, SMS and self-registration, attached once at start (the router serves
+    /// their routes when set).
+    public var distribution: DistributionService? { attachedDistribution.withLock { $0 } }
+
+    func attach(_ distribution: DistributionService) {
+        attachedDistribution.withLock { $0 = distribution }
+    }
 
     public init(ledger: LedgerStore, keys: APIKeyStore, passes: PassService, template: String, programFile: String) throws {
         self.ledger = ledger
@@ -31,6 +40,11 @@ public final class LoyaltyService: Sendable {
             }
             var live = record
             (live.values, live.variant) = self.passValues(for: card, stored: record.values)
+            // The card's latest broadcast, in the promo field (its changeMessage shows it on the lock screen).
+            if live.values["promo"] != nil, let promo = try await BroadcastStore(database: ledger.database).promo(
+                passTypeIdentifier: record.passTypeIdentifier, serialNumber: record.serialNumber) {
+                live.values["promo"] = .string(promo)
+            }
             return live
         }
     }

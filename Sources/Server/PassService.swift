@@ -24,6 +24,18 @@ public final class PassService: Sendable {
         enricher.withLock { $0 = enrich }
     }
 
+    /// Told of every pass version a device fetched (broadcasts count their fetch-backs); set once at start.
+    private let fetchObserver = Mutex<(@Sendable (PassFetch) -> Void)?>(nil)
+
+    func setFetchObserver(_ observe: @escaping @Sendable (PassFetch) -> Void) {
+        fetchObserver.withLock { $0 = observe }
+    }
+
+    /// A device fetched this version of a pass (a 200 of the web service).
+    func noteFetched(passTypeIdentifier: String, serialNumber: String, updateTag: Int64) {
+        fetchObserver.withLock { $0 }?(PassFetch(passTypeIdentifier: passTypeIdentifier, serialNumber: serialNumber, updateTag: updateTag))
+    }
+
     public var passTypeIdentifier: String { signer.identity.passTypeIdentifier }
 
     /// Loads every template folder under `templatesDirectory` (a folder with a template.json).

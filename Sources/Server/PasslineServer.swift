@@ -12,6 +12,12 @@ public struct PasslineServer: Sendable {
     public let service: PassService
     public let loyalty: LoyaltyService
     public let metrics: ServerMetrics
+    /// The push dispatcher and APNs client (issue 5); runs with the application.
+    public let push: PushService
+    /// Runs broadcasts (issue 6) and counts their fetch-backs; started with the application.
+    public let broadcasts: BroadcastRunner
+    /// Download links, SMS and self-registration (issue 7); its worker starts with the application.
+    public let distribution: DistributionService
     public let adminToken: String
     /// True when the admin token was generated now (print it once).
     public let adminTokenCreated: Bool
@@ -74,8 +80,24 @@ public struct PasslineServer: Sendable {
         let loyalty = try LoyaltyService(
             ledger: LedgerStore(database: database), keys: APIKeyStore(database: database), passes: service,
             template: configuration.loyaltyTemplate, programFile: URL(fileURLWithPath: configuration.dataDirectory).appendingPathComponent("program.json").path)
+        var broadcastOptions = BroadcastRunner.Options()
+        broadcastOptions.batchSize = configuration.broadcastBatchSize
+        let broadcasts = BroadcastRunner(store: BroadcastStore(database: database), options: broadcastOptions, logger: logger, pacing: { [push = configuration.push] in
+            // Spreads a broadcast's push-due times at the configured push rate; `auto` (measured by the
+            // dispatcher) and unlimited leave them all due at once: the dispatcher paces them.
+            if case .perSecond(let n) = push.rate { return BroadcastPacing(pushesPerSecond: n) }
+            return BroadcastPacing(pushesPerSecond: nil)
+        })
+        service.setFetchObserver { [broadcasts] in broadcasts.noteFetch($0) }
+        let distribution = try makeDistribution(configuration, data: data, secret: secret, database: database, loyalty: loyalty, logger: logger)
+        let push = try PushService.make(
+            settings: configuration.push, signer: signer, developmentCertificates: devDir != nil, database: database, metrics: metrics, logger: logger)
+        if let reason = push.disabledReason {
+            logger.notice("pushes are off: \(reason); changes wait in the outbox")
+        }
         return PasslineServer(
-            configuration: configuration, database: database, service: service, loyalty: loyalty, metrics: metrics,
+            configuration: configuration, database: database, service: service, loyalty: loyalty, metrics: metrics, push: push, broadcasts: broadcasts,
+            distribution: distribution,
             adminToken: admin.token, adminTokenCreated: admin.created, developmentCertificates: devDir)
     }
 
@@ -102,10 +124,13 @@ public struct PasslineServer: Sendable {
 
     /// The HTTP application.
     public func application(logger: Logger, onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
-        let router = buildRouter(service: service, loyalty: loyalty, adminToken: adminToken, metrics: metrics, maxBodyBytes: configuration.maxBodyBytes)
+        let router = buildRouter(
+            service: service, loyalty: loyalty, adminToken: adminToken, metrics: metrics, maxBodyBytes: configuration.maxBodyBytes,
+            broadcastCreated: { [broadcasts] in broadcasts.wake() })
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Passline"),
+            services: [broadcasts, DistributionWorker(distribution: distribution), push.lifecycleService],
             onServerRunning: onServerRunning,
             logger: logger)
     }

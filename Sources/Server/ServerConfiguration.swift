@@ -24,6 +24,12 @@ public struct ServerConfiguration: Sendable {
     /// Largest request body accepted.
     public var maxBodyBytes = 1024 * 1024
     public var logLevel = "info"
+    /// Households per broadcast batch (one transaction each).
+    public var broadcastBatchSize = 10_000
+    /// Push settings (see ``PushSettings``).
+    public var push = PushSettings()
+    /// Download links, SMS and self-registration (see ``DistributionSettings``).
+    public var distribution = DistributionSettings()
 
     public init() {}
 
@@ -46,8 +52,20 @@ public struct ServerConfiguration: Sendable {
         ("PASSLINE_PASS_CACHE_MB", "memory for signed passes (default 256)"),
         ("PASSLINE_MAX_BODY_KB", "largest request body (default 1024)"),
         ("PASSLINE_LOG_LEVEL", "trace, debug, info, notice, warning, error (default info)"),
+        ("PASSLINE_APNS_URL", "APNs endpoint (default https://api.push.apple.com with your certificates; with development certificates pushes are off unless set, e.g. to `passline dev apns-mock`); `off` disables pushing"),
+        ("PASSLINE_APNS_CA_FILE", "extra CA (PEM) trusted for the APNs endpoint, e.g. the mock's"),
+        ("PASSLINE_APNS_CONNECTIONS", "HTTP/2 connections to APNs per pass type (default 4)"),
+        ("PASSLINE_APNS_EXPIRATION", "seconds APNs keeps trying an offline device (apns-expiration; default 86400)"),
+        ("PASSLINE_APNS_KEY_FILE", "token authentication instead of the certificate: the .p8 key (with PASSLINE_APNS_KEY_ID, PASSLINE_APNS_TEAM_ID)"),
+        ("PASSLINE_APNS_KEY_ID", "the .p8 key's ID"),
+        ("PASSLINE_APNS_TEAM_ID", "the team ID that owns the .p8 key"),
+        ("PASSLINE_PUSH_RATE", "pushes per second: `auto` (default: what this machine can sign, since every push makes a phone fetch a newly signed pass), a number, or 0 for unlimited"),
+        ("PASSLINE_PUSH_LEASE", "seconds a claimed push stays hidden from other workers; a crashed server's pushes are sent again after it (default 60)"),
+        ("PASSLINE_ANDROID_PUSH_URL", "webhook that receives pushes for Android wallet apps (POST JSON, HMAC-signed); unset: they are dropped and counted"),
+        ("PASSLINE_ANDROID_PUSH_SECRET", "HMAC key for that webhook's X-Passline-Signature header (required with it)"),
+        ("PASSLINE_BROADCAST_BATCH", "households per broadcast batch, one transaction each (default 10000)"),
         ("PASSLINE_CONFIG", "a file of KEY=value lines with any of these keys"),
-    ]
+    ] + DistributionSettings.keys
 
     public struct Invalid: Error, CustomStringConvertible, Sendable {
         public var description: String
@@ -103,6 +121,9 @@ public struct ServerConfiguration: Sendable {
         if let cache = try int("PASSLINE_PASS_CACHE_MB", 1...65536) { c.passCacheBytes = cache * 1024 * 1024 }
         if let body = try int("PASSLINE_MAX_BODY_KB", 1...1_048_576) { c.maxBodyBytes = body * 1024 }
         c.logLevel = values["PASSLINE_LOG_LEVEL"] ?? c.logLevel
+        c.broadcastBatchSize = try int("PASSLINE_BROADCAST_BATCH", 100...100_000) ?? c.broadcastBatchSize
+        c.push = try PushSettings(values)
+        c.distribution = try DistributionSettings(values)
         return c
     }
 

@@ -5,7 +5,7 @@ struct Passline: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "passline",
         abstract: "Loyalty cards in Apple Wallet: build, sign, verify and serve .pkpass files.",
-        subcommands: [Serve.self, PassCommand.self, TemplateCommand.self, CertsCommand.self, APIKeyCommand.self])
+        subcommands: [Serve.self, PassCommand.self, TemplateCommand.self, CertsCommand.self, APIKeyCommand.self, BroadcastCommand.self, DevCommand.self])
 }
 
 struct PassCommand: AsyncParsableCommand {

@@ -85,11 +85,25 @@ struct TestServer: Sendable {
     }
 
     /// Runs `body` against a live HTTP server on a fresh database of `engine`.
-    static func run(_ engine: Engine, _ body: @Sendable @escaping (TestServer, any TestClientProtocol) async throws -> Void) async throws {
+    static func run(
+        _ engine: Engine, configure: @Sendable (inout ServerConfiguration) -> Void = { _ in },
+        _ body: @Sendable @escaping (TestServer, any TestClientProtocol) async throws -> Void
+    ) async throws {
         let dir = try TestEnvironment.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let url = try await TestEnvironment.databaseURL(engine, in: dir)
-        let config = configuration(dataDirectory: dir, databaseURL: url)
+        try await run(engine, databaseURL: url, dataDirectory: dir, configure: configure, body)
+    }
+
+    /// Runs `body` against a live HTTP server on the given database and data directory (which
+    /// outlive it: a second server can start on them).
+    static func run(
+        _ engine: Engine, databaseURL url: String, dataDirectory dir: URL, configure: @Sendable (inout ServerConfiguration) -> Void = { _ in },
+        _ body: @Sendable @escaping (TestServer, any TestClientProtocol) async throws -> Void
+    ) async throws {
+        var configured = configuration(dataDirectory: dir, databaseURL: url)
+        configure(&configured)
+        let config = configured
         let logger = TestEnvironment.logger
         try await PasslineServer.withDatabase(url: url, logger: logger) { database in
             let server = try await PasslineServer.prepare(configuration: config, database: database, logger: logger)

@@ -34,6 +34,8 @@ void pc_credentials_free(pc_credentials *creds);
 int pc_credentials_key_matches(const pc_credentials *creds);
 /// DER of the signer certificate. Returns 1/0.
 int pc_credentials_cert_der(const pc_credentials *creds, pc_buffer *out);
+/* The private key as unencrypted PKCS#8 PEM (for the APNs TLS client). 1 on success; free with pc_buffer_free. */
+int pc_credentials_key_pem(const pc_credentials *creds, pc_buffer *out);
 size_t pc_credentials_chain_count(const pc_credentials *creds);
 /// DER of chain cert `index`. Returns 1/0.
 int pc_credentials_chain_der(const pc_credentials *creds, size_t index, pc_buffer *out);

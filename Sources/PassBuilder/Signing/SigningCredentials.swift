@@ -56,6 +56,25 @@ public final class SigningCredentials: PassSigner, @unchecked Sendable {
 
     deinit { pc_credentials_free(handle) }
 
+    /// The signer certificate and the embedded intermediates, DER, leaf first: the TLS client
+    /// chain for APNs, which authenticates with the same Pass Type ID certificate.
+    public var certificateChainDER: [[UInt8]] {
+        var chainDER: [[UInt8]] = []
+        if let leaf = Self.der({ pc_credentials_cert_der(handle, &$0) }) { chainDER.append(leaf) }
+        for i in 0..<pc_credentials_chain_count(handle) {
+            if let d = Self.der({ pc_credentials_chain_der(handle, i, &$0) }) { chainDER.append(d) }
+        }
+        return chainDER
+    }
+
+    /// The private key as unencrypted PKCS#8 PEM, for the APNs TLS client. A secret: never log it.
+    public func privateKeyPEM() throws(CredentialError) -> String {
+        guard let bytes = Self.der({ pc_credentials_key_pem(handle, &$0) }) else {
+            throw CredentialError("cannot export the private key for the APNs TLS client")
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     static func errorBuffer() -> [CChar] { [CChar](repeating: 0, count: 512) }
 
     /// PEM (or DER) certificate and PEM private key, the key optionally encrypted.

@@ -82,6 +82,9 @@ public protocol Database: Sendable {
     /// Transactions that write are serialized on SQLite; on PostgreSQL they run concurrently
     /// (use row locks or `FOR UPDATE` where that matters).
     func transaction<T: Sendable>(_ body: @Sendable (any DatabaseConnection) async throws -> T) async throws -> T
+    /// Signalled after a transaction that recorded pushes due commits (see ``PushOutboxStore``),
+    /// so this process's dispatcher wakes at once instead of polling.
+    var pushDue: ChangeSignal { get }
     /// Runs until cancelled (PostgreSQL's connection pool needs it); returns at once for SQLite.
     func run() async throws
     /// Closes connections; call after `run` has returned.

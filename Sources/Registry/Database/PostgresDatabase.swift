@@ -28,6 +28,7 @@ import PostgresNIO
 /// text when their binary form is UTF-8, else as a blob: cast them (`::text`) in SQL.
 public final class PostgresDatabase: Database {
     public let dialect: SQLDialect = .postgres
+    public let pushDue = ChangeSignal()
     public let settings: PostgresSettings
     public let maxConnections: Int
 
@@ -105,6 +106,26 @@ public final class PostgresDatabase: Database {
             }
         } catch {
             throw leased ? error : Self.translateLeaseError(error)
+        }
+    }
+
+    /// Calls `onNotification` for every NOTIFY on `channel` (delivered when the notifying
+    /// transaction commits) until the task is cancelled; holds one pooled connection, and takes
+    /// another after a failure.
+    public func listen(channel: String, onNotification: @escaping @Sendable () -> Void) async {
+        while !Task.isCancelled {
+            do {
+                try await client.withConnection { connection in
+                    try await connection.listen(on: channel) { notifications in
+                        onNotification() // anything committed before LISTEN took effect
+                        for try await _ in notifications { onNotification() }
+                    }
+                }
+            } catch {
+                if Task.isCancelled { return }
+                logger.warning("LISTEN \(channel) failed; retrying", metadata: ["error": "\(String(reflecting: error))"])
+                try? await Task.sleep(for: .seconds(1))
+            }
         }
     }
 

@@ -53,6 +53,7 @@ public final class SQLiteDatabase: Database {
     }
 
     public let dialect: SQLDialect = .sqlite
+    public let pushDue = ChangeSignal()
     public let storage: Storage
 
     private let threadPool: NIOThreadPool

@@ -65,6 +65,18 @@ enum OpenAPIDocument {
           "type": "string"
         }
       },
+      "broadcastId": {
+        "description": "The broadcast's id (a positive whole number; anything else is 404) (1–255 bytes of UTF-8 after percent-decoding; no control characters, `/`, `\\` or `..`: otherwise 400)",
+        "in": "path",
+        "name": "id",
+        "required": true,
+        "schema": {
+          "maxLength": 255,
+          "minLength": 1,
+          "pattern": "^(?!.*\\.\\.)[^/\\\\\\u0000-\\u001f\\u007f]+$",
+          "type": "string"
+        }
+      },
       "cardNumber": {
         "description": "Card number (virtual `79123456789-1` or a supplied plastic number) (1–255 bytes of UTF-8 after percent-decoding; no control characters, `/`, `\\` or `..`: otherwise 400)",
         "in": "path",
@@ -189,6 +201,16 @@ enum OpenAPIDocument {
         },
         "description": "No such resource"
       },
+      "Page": {
+        "content": {
+          "text/html": {
+            "schema": {
+              "type": "string"
+            }
+          }
+        },
+        "description": "An HTML page"
+      },
       "Pkpass": {
         "content": {
           "application/vnd.apple.pkpass": {
@@ -206,6 +228,16 @@ enum OpenAPIDocument {
             "$ref": "#/components/headers/LastModified"
           }
         }
+      },
+      "TooManyRequests": {
+        "content": {
+          "application/problem+json": {
+            "schema": {
+              "$ref": "#/components/schemas/Problem"
+            }
+          }
+        },
+        "description": "Over a limit: the hourly SMS budget or a rate limit"
       },
       "Unauthorized": {
         "content": {
@@ -369,6 +401,274 @@ enum OpenAPIDocument {
             "type": "object"
           }
         ]
+      },
+      "Broadcast": {
+        "additionalProperties": false,
+        "properties": {
+          "audience": {
+            "description": "`{\"type\":\"all\"}`, `{\"type\":\"tiers\",\"tiers\":[…]}`, or `{\"type\":\"cards\"|\"phones\",\"count\":N}`",
+            "type": "object"
+          },
+          "cardsUpdated": {
+            "description": "Cards now showing this broadcast",
+            "minimum": 0,
+            "type": "integer"
+          },
+          "createdAt": {
+            "format": "date-time",
+            "type": "string"
+          },
+          "error": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "fetched": {
+            "description": "Changed passes devices fetched back",
+            "minimum": 0,
+            "type": "integer"
+          },
+          "finishedAt": {
+            "format": "date-time",
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "householdsDone": {
+            "description": "Households processed so far",
+            "minimum": 0,
+            "type": "integer"
+          },
+          "householdsGranted": {
+            "description": "Households granted the points",
+            "minimum": 0,
+            "type": "integer"
+          },
+          "id": {
+            "minimum": 1,
+            "type": "integer"
+          },
+          "message": {
+            "additionalProperties": {
+              "type": "string"
+            },
+            "description": "Text by language",
+            "type": "object"
+          },
+          "percent": {
+            "maximum": 100,
+            "minimum": 0,
+            "type": "number"
+          },
+          "points": {
+            "minimum": 0,
+            "type": "integer"
+          },
+          "promo": {
+            "description": "What the promo field shows",
+            "type": "string"
+          },
+          "pushesFailed": {
+            "description": "Pushes that failed for good",
+            "minimum": 0,
+            "type": "integer"
+          },
+          "pushesRecorded": {
+            "description": "Pushes due recorded (one per device push token)",
+            "minimum": 0,
+            "type": "integer"
+          },
+          "pushesSent": {
+            "description": "Pushes APNs accepted",
+            "minimum": 0,
+            "type": "integer"
+          },
+          "startedAt": {
+            "format": "date-time",
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "state": {
+            "description": "`done`: every targeted card updated and its pushes recorded (the dispatcher sends them afterwards)",
+            "enum": [
+              "queued",
+              "running",
+              "done",
+              "cancelled",
+              "failed"
+            ],
+            "type": "string"
+          },
+          "targetedCards": {
+            "description": "Active cards of the targeted households when the broadcast was created",
+            "minimum": 0,
+            "type": "integer"
+          },
+          "targetedHouseholds": {
+            "description": "Targeted households",
+            "minimum": 0,
+            "type": "integer"
+          },
+          "unmatched": {
+            "description": "Listed card numbers or phones that matched no household with an active card",
+            "minimum": 0,
+            "type": "integer"
+          }
+        },
+        "required": [
+          "id",
+          "state",
+          "message",
+          "promo",
+          "points",
+          "audience",
+          "targetedCards",
+          "targetedHouseholds",
+          "unmatched",
+          "householdsDone",
+          "percent",
+          "householdsGranted",
+          "cardsUpdated",
+          "pushesRecorded",
+          "pushesSent",
+          "pushesFailed",
+          "fetched",
+          "error",
+          "createdAt",
+          "startedAt",
+          "finishedAt"
+        ],
+        "type": "object"
+      },
+      "BroadcastAudience": {
+        "description": "Who is targeted. Households are targeted: the points go to the household's balance and every active card of the household shows the message. Households without an active card are left out.",
+        "oneOf": [
+          {
+            "additionalProperties": false,
+            "properties": {
+              "type": {
+                "const": "all"
+              }
+            },
+            "required": [
+              "type"
+            ],
+            "type": "object"
+          },
+          {
+            "additionalProperties": false,
+            "properties": {
+              "tiers": {
+                "description": "Tier codes of the program (an unknown one is 422)",
+                "items": {
+                  "type": "string"
+                },
+                "minItems": 1,
+                "type": "array"
+              },
+              "type": {
+                "const": "tiers"
+              }
+            },
+            "required": [
+              "type",
+              "tiers"
+            ],
+            "type": "object"
+          },
+          {
+            "additionalProperties": false,
+            "properties": {
+              "cards": {
+                "description": "Card numbers: their households are targeted; unknown numbers are counted in `unmatched`",
+                "items": {
+                  "maxLength": 64,
+                  "minLength": 1,
+                  "type": "string"
+                },
+                "maxItems": 100000,
+                "minItems": 1,
+                "type": "array"
+              },
+              "type": {
+                "const": "cards"
+              }
+            },
+            "required": [
+              "type",
+              "cards"
+            ],
+            "type": "object"
+          },
+          {
+            "additionalProperties": false,
+            "properties": {
+              "csv": {
+                "description": "CSV text: a `phone` (or `телефон`) column with a header, or phones in the first column without one; `,` or `;`. A file with any bad row is refused whole (422 naming every bad line); phones without a household are counted in `unmatched`.",
+                "type": "string"
+              },
+              "type": {
+                "const": "phones"
+              }
+            },
+            "required": [
+              "type",
+              "csv"
+            ],
+            "type": "object"
+          }
+        ]
+      },
+      "BroadcastCreate": {
+        "additionalProperties": false,
+        "properties": {
+          "audience": {
+            "$ref": "#/components/schemas/BroadcastAudience"
+          },
+          "idempotencyKey": {
+            "description": "Like the Idempotency-Key header (either; if both, they must be equal)",
+            "maxLength": 255,
+            "minLength": 1,
+            "pattern": "^[!-~]+$",
+            "type": "string"
+          },
+          "message": {
+            "description": "The text the pass's promo field shows (its changeMessage puts it on the lock screen): one text, or an object of language code → text for languages the card template has. Several languages are shown one per line.",
+            "oneOf": [
+              {
+                "description": "At most 150 characters after trimming (longer is 422)",
+                "maxLength": 600,
+                "minLength": 1,
+                "type": "string"
+              },
+              {
+                "additionalProperties": {
+                  "description": "At most 150 characters after trimming (longer is 422)",
+                  "maxLength": 600,
+                  "minLength": 1,
+                  "type": "string"
+                },
+                "minProperties": 1,
+                "type": "object"
+              }
+            ]
+          },
+          "points": {
+            "description": "Points granted once to each targeted household (ledger entries with business key `broadcast:{id}`); 0 or absent: message only",
+            "maximum": 1000000,
+            "minimum": 0,
+            "type": "integer"
+          }
+        },
+        "required": [
+          "message",
+          "audience"
+        ],
+        "type": "object"
       },
       "Card": {
         "additionalProperties": false,
@@ -591,6 +891,94 @@ enum OpenAPIDocument {
         ],
         "type": "object"
       },
+      "JoinConfirmForm": {
+        "properties": {
+          "code": {
+            "maxLength": 20,
+            "type": "string"
+          },
+          "lang": {
+            "enum": [
+              "ru",
+              "en"
+            ],
+            "type": "string"
+          },
+          "request": {
+            "maxLength": 64,
+            "type": "string"
+          }
+        },
+        "type": "object"
+      },
+      "JoinForm": {
+        "description": "What the /join form posts (application/x-www-form-urlencoded).",
+        "properties": {
+          "child1": {
+            "maxLength": 100,
+            "type": "string"
+          },
+          "child2": {
+            "maxLength": 100,
+            "type": "string"
+          },
+          "child3": {
+            "maxLength": 100,
+            "type": "string"
+          },
+          "child4": {
+            "maxLength": 100,
+            "type": "string"
+          },
+          "child5": {
+            "maxLength": 100,
+            "type": "string"
+          },
+          "child6": {
+            "maxLength": 100,
+            "type": "string"
+          },
+          "child7": {
+            "maxLength": 100,
+            "type": "string"
+          },
+          "child8": {
+            "maxLength": 100,
+            "type": "string"
+          },
+          "child9": {
+            "maxLength": 100,
+            "type": "string"
+          },
+          "consent": {
+            "description": "Consent to personal-data processing: required",
+            "enum": [
+              "yes"
+            ],
+            "type": "string"
+          },
+          "lang": {
+            "enum": [
+              "ru",
+              "en"
+            ],
+            "type": "string"
+          },
+          "name": {
+            "maxLength": 100,
+            "type": "string"
+          },
+          "phone": {
+            "maxLength": 40,
+            "type": "string"
+          },
+          "website": {
+            "description": "A field hidden from people: bots that fill it get the usual answer and nothing is sent",
+            "type": "string"
+          }
+        },
+        "type": "object"
+      },
       "LedgerEntry": {
         "additionalProperties": false,
         "properties": {
@@ -666,6 +1054,89 @@ enum OpenAPIDocument {
           "comment",
           "balanceAfter",
           "createdAt"
+        ],
+        "type": "object"
+      },
+      "Link": {
+        "description": "A download link: `/p/{token}`. An iPhone or iPad gets the pass; other browsers a page with a preview, a QR code of the link and an \"Add to Apple Wallet\" button.",
+        "properties": {
+          "cardNumber": {
+            "type": "string"
+          },
+          "downloads": {
+            "description": "Passes downloaded through it so far",
+            "minimum": 0,
+            "type": "integer"
+          },
+          "expiresAt": {
+            "format": "date-time",
+            "type": "string"
+          },
+          "opens": {
+            "description": "Landing-page views of this card's (or household's) link so far",
+            "minimum": 0,
+            "type": "integer"
+          },
+          "scope": {
+            "enum": [
+              "card",
+              "household"
+            ],
+            "type": "string"
+          },
+          "token": {
+            "description": "Signed (HMAC-SHA256, 96 bits), carries the link, its generation and expiry",
+            "maxLength": 44,
+            "minLength": 26,
+            "pattern": "^[A-Za-z0-9_-]+$",
+            "type": "string"
+          },
+          "url": {
+            "format": "uri",
+            "type": "string"
+          }
+        },
+        "required": [
+          "url",
+          "token",
+          "scope",
+          "expiresAt",
+          "cardNumber",
+          "opens",
+          "downloads"
+        ],
+        "type": "object"
+      },
+      "LinkOptions": {
+        "description": "Optional; an empty body takes the defaults.",
+        "properties": {
+          "household": {
+            "description": "Deliver every active card of the card's household (`.pkpasses` on an iPhone) instead of this card alone. Default false.",
+            "type": "boolean"
+          },
+          "ttlDays": {
+            "description": "Days the link stays valid (default PASSLINE_LINK_TTL_DAYS, 30)",
+            "maximum": 3650,
+            "minimum": 1,
+            "type": "integer"
+          }
+        },
+        "type": "object"
+      },
+      "LinksRevoked": {
+        "properties": {
+          "cardNumber": {
+            "type": "string"
+          },
+          "revoked": {
+            "description": "Link rows whose generation moved on (the card's and its household's)",
+            "minimum": 0,
+            "type": "integer"
+          }
+        },
+        "required": [
+          "cardNumber",
+          "revoked"
         ],
         "type": "object"
       },
@@ -854,6 +1325,36 @@ enum OpenAPIDocument {
             "description": "The code of one of the tiers",
             "type": "string"
           },
+          "join": {
+            "description": "The self-registration page /join; absent or null: closed. Also closed while cards use supplied numbers.",
+            "properties": {
+              "children": {
+                "description": "Children's name fields (each a card of the household); default 0",
+                "maximum": 9,
+                "minimum": 0,
+                "type": "integer"
+              },
+              "policyURL": {
+                "description": "The personal-data policy the consent box links to (http/https)",
+                "maxLength": 500,
+                "type": "string"
+              },
+              "title": {
+                "maxLength": 100,
+                "type": [
+                  "string",
+                  "null"
+                ]
+              }
+            },
+            "required": [
+              "policyURL"
+            ],
+            "type": [
+              "object",
+              "null"
+            ]
+          },
           "maxPaymentShare": {
             "$ref": "#/components/schemas/Percent"
           },
@@ -865,6 +1366,58 @@ enum OpenAPIDocument {
           },
           "pointValue": {
             "$ref": "#/components/schemas/Money"
+          },
+          "sms": {
+            "description": "SMS settings; absent or null: the defaults.",
+            "properties": {
+              "hourlyBudget": {
+                "description": "Messages per clock hour, all kinds (default 200)",
+                "maximum": 1000000,
+                "minimum": 0,
+                "type": "integer"
+              },
+              "locale": {
+                "description": "Language of messages (default ru)",
+                "enum": [
+                  "ru",
+                  "en"
+                ],
+                "type": "string"
+              },
+              "notifyAccrual": {
+                "description": "SMS after accruals and purchases (default false)",
+                "type": "boolean"
+              },
+              "notifyDebit": {
+                "description": "SMS after debits (default false)",
+                "type": "boolean"
+              },
+              "sender": {
+                "maxLength": 11,
+                "type": [
+                  "string",
+                  "null"
+                ]
+              },
+              "templates": {
+                "additionalProperties": {
+                  "additionalProperties": {
+                    "maxLength": 480,
+                    "type": "string"
+                  },
+                  "type": "object"
+                },
+                "description": "Replacements of the built-in texts: language (ru, en) → kind (link, code, accrual, debit) → text with {link} {code} {name} {order} {program} {points} {balance} {points_number} {balance_number} and [[optional parts]]",
+                "type": [
+                  "object",
+                  "null"
+                ]
+              }
+            },
+            "type": [
+              "object",
+              "null"
+            ]
           },
           "tiers": {
             "description": "Low to high; unique codes",
@@ -978,6 +1531,116 @@ enum OpenAPIDocument {
         "required": [
           "serialNumbers",
           "lastUpdated"
+        ],
+        "type": "object"
+      },
+      "SmsMessage": {
+        "description": "A message of the SMS outbox and what became of it.",
+        "properties": {
+          "attempts": {
+            "minimum": 0,
+            "type": "integer"
+          },
+          "cardNumber": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "createdAt": {
+            "format": "date-time",
+            "type": "string"
+          },
+          "id": {
+            "minimum": 1,
+            "type": "integer"
+          },
+          "kind": {
+            "enum": [
+              "link",
+              "code",
+              "accrual",
+              "debit"
+            ],
+            "type": "string"
+          },
+          "lastError": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "phone": {
+            "description": "E.164",
+            "type": "string"
+          },
+          "provider": {
+            "description": "The gateway that accepted it (`dev`, `http https://host`)",
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "providerMessageId": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "sentAt": {
+            "format": "date-time",
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "state": {
+            "description": "queued (waiting, possibly for a retry), sending (claimed by a worker), sent (the gateway accepted it), failed (refused or out of attempts), expired (its deadline passed)",
+            "enum": [
+              "queued",
+              "sending",
+              "sent",
+              "failed",
+              "expired"
+            ],
+            "type": "string"
+          },
+          "text": {
+            "description": "The text; null for confirmation codes",
+            "type": [
+              "string",
+              "null"
+            ]
+          }
+        },
+        "required": [
+          "id",
+          "phone",
+          "kind",
+          "state",
+          "attempts",
+          "createdAt",
+          "sentAt",
+          "lastError",
+          "provider",
+          "providerMessageId",
+          "cardNumber",
+          "text"
+        ],
+        "type": "object"
+      },
+      "SmsQueued": {
+        "properties": {
+          "link": {
+            "$ref": "#/components/schemas/Link"
+          },
+          "message": {
+            "$ref": "#/components/schemas/SmsMessage"
+          }
+        },
+        "required": [
+          "message",
+          "link"
         ],
         "type": "object"
       },
@@ -1299,6 +1962,196 @@ enum OpenAPIDocument {
         }
       ]
     },
+    "/api/v1/broadcasts": {
+      "post": {
+        "description": "Scope `admin`. The audience is resolved and counted at once; the work runs in the background in batches (resumed after a restart) and `GET /api/v1/broadcasts/{id}` follows it. Bodies up to 16 MiB are accepted here (a CSV of about a million phones). An empty audience, a message longer than the promo field shows, an unknown tier or language, or a CSV with bad rows is 422 and creates nothing.",
+        "operationId": "createBroadcast",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/IdempotencyKey"
+          }
+        ],
+        "requestBody": {
+          "content": {
+            "application/json": {
+              "examples": {
+                "everyone": {
+                  "summary": "Points and a message for everyone",
+                  "value": {
+                    "audience": {
+                      "type": "all"
+                    },
+                    "message": {
+                      "en": "Tournament on Saturday: +100 points",
+                      "ru": "Турнир в субботу: +100 баллов участникам"
+                    },
+                    "points": 100
+                  }
+                },
+                "tiers": {
+                  "summary": "A message to two tiers",
+                  "value": {
+                    "audience": {
+                      "tiers": [
+                        "silver",
+                        "gold"
+                      ],
+                      "type": "tiers"
+                    },
+                    "message": "Gold and silver: a free lesson this week"
+                  }
+                }
+              },
+              "schema": {
+                "$ref": "#/components/schemas/BroadcastCreate"
+              }
+            }
+          },
+          "required": true
+        },
+        "responses": {
+          "202": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Broadcast"
+                }
+              }
+            },
+            "description": "Accepted (or, for a repeated Idempotency-Key, the broadcast created first, as it is now)",
+            "headers": {
+              "Idempotent-Replayed": {
+                "$ref": "#/components/headers/IdempotentReplayed"
+              },
+              "Location": {
+                "description": "`/api/v1/broadcasts/{id}`",
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          },
+          "413": {
+            "$ref": "#/components/responses/ContentTooLarge"
+          },
+          "422": {
+            "$ref": "#/components/responses/Unprocessable"
+          }
+        },
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "summary": "Start a broadcast",
+        "tags": [
+          "Broadcasts"
+        ]
+      }
+    },
+    "/api/v1/broadcasts/{id}": {
+      "get": {
+        "description": "Scope `admin`.",
+        "operationId": "getBroadcast",
+        "responses": {
+          "200": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Broadcast"
+                }
+              }
+            },
+            "description": "The broadcast"
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          }
+        },
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "summary": "A broadcast's progress",
+        "tags": [
+          "Broadcasts"
+        ]
+      },
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/broadcastId"
+        }
+      ]
+    },
+    "/api/v1/broadcasts/{id}/cancel": {
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/broadcastId"
+        }
+      ],
+      "post": {
+        "description": "Scope `admin`. No body. Batches already committed stay (their households keep the points, their devices are pushed); no further batch runs. 409 when the broadcast is already done, cancelled or failed.",
+        "operationId": "cancelBroadcast",
+        "responses": {
+          "200": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Broadcast"
+                }
+              }
+            },
+            "description": "Cancelled"
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          }
+        },
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "summary": "Cancel a broadcast",
+        "tags": [
+          "Broadcasts"
+        ]
+      }
+    },
     "/api/v1/cards": {
       "get": {
         "description": "Scope `crm`. With `phone`: the household's cards; else with `externalId`: that card; else a page ordered by number, optionally filtered by `search` (part of the number, phone or name).",
@@ -1532,6 +2385,123 @@ enum OpenAPIDocument {
         ]
       }
     },
+    "/api/v1/cards/{number}/link": {
+      "delete": {
+        "description": "Scope `crm`. Every link issued so far for the card, and for its household, stops working (410 page); new links work.",
+        "operationId": "revokeCardLinks",
+        "responses": {
+          "200": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/LinksRevoked"
+                }
+              }
+            },
+            "description": "Revoked"
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          }
+        },
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "summary": "Revoke the card's links",
+        "tags": [
+          "Distribution"
+        ]
+      },
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/cardNumber"
+        }
+      ],
+      "post": {
+        "description": "Scope `crm`. Refusals: unknown card 404; blocked card 409; bad options 422.",
+        "operationId": "createCardLink",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/IdempotencyKey"
+          }
+        ],
+        "requestBody": {
+          "content": {
+            "application/json": {
+              "examples": {
+                "card": {
+                  "summary": "This card, default validity",
+                  "value": {}
+                },
+                "household": {
+                  "summary": "Every card of the household, for a week",
+                  "value": {
+                    "household": true,
+                    "ttlDays": 7
+                  }
+                }
+              },
+              "schema": {
+                "$ref": "#/components/schemas/LinkOptions"
+              }
+            }
+          },
+          "required": false
+        },
+        "responses": {
+          "201": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Link"
+                }
+              }
+            },
+            "description": "The link",
+            "headers": {
+              "Idempotent-Replayed": {
+                "$ref": "#/components/headers/IdempotentReplayed"
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          },
+          "413": {
+            "$ref": "#/components/responses/ContentTooLarge"
+          },
+          "422": {
+            "$ref": "#/components/responses/Unprocessable"
+          }
+        },
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "summary": "A download link for the card (or its household)",
+        "tags": [
+          "Distribution"
+        ]
+      }
+    },
     "/api/v1/cards/{number}/pass": {
       "get": {
         "description": "Scope `crm`.",
@@ -1565,6 +2535,79 @@ enum OpenAPIDocument {
           "$ref": "#/components/parameters/cardNumber"
         }
       ]
+    },
+    "/api/v1/cards/{number}/sms": {
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/cardNumber"
+        }
+      ],
+      "post": {
+        "description": "Scope `crm`. Queues the `link` message (sent by the outbox worker, retried on provider errors). Refusals: unknown card 404; blocked card 409; bad options 422; the hourly SMS budget spent 429.",
+        "operationId": "sendCardLinkSms",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/IdempotencyKey"
+          }
+        ],
+        "requestBody": {
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/LinkOptions"
+              }
+            }
+          },
+          "required": false
+        },
+        "responses": {
+          "202": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/SmsQueued"
+                }
+              }
+            },
+            "description": "Queued",
+            "headers": {
+              "Idempotent-Replayed": {
+                "$ref": "#/components/headers/IdempotentReplayed"
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          },
+          "413": {
+            "$ref": "#/components/responses/ContentTooLarge"
+          },
+          "422": {
+            "$ref": "#/components/responses/Unprocessable"
+          },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
+          }
+        },
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "summary": "Text the card's link to its household's phone",
+        "tags": [
+          "Distribution"
+        ]
+      }
     },
     "/api/v1/cards/{number}/tier": {
       "parameters": [
@@ -2187,6 +3230,56 @@ enum OpenAPIDocument {
         ]
       }
     },
+    "/api/v1/sms/{id}": {
+      "get": {
+        "description": "Scope `crm`.",
+        "operationId": "getSms",
+        "responses": {
+          "200": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/SmsMessage"
+                }
+              }
+            },
+            "description": "The message"
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          }
+        },
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "summary": "A message's delivery state",
+        "tags": [
+          "Distribution"
+        ]
+      },
+      "parameters": [
+        {
+          "description": "The message id (a positive whole number, otherwise 400)",
+          "in": "path",
+          "name": "id",
+          "required": true,
+          "schema": {
+            "maxLength": 255,
+            "minLength": 1,
+            "pattern": "^[^/\\\\\\u0000-\\u001f\\u007f]+$",
+            "type": "string"
+          }
+        }
+      ]
+    },
     "/healthz": {
       "get": {
         "operationId": "health",
@@ -2219,6 +3312,233 @@ enum OpenAPIDocument {
         ]
       }
     },
+    "/join": {
+      "get": {
+        "description": "Mobile-first HTML, no JavaScript, ru/en (`?lang=`, Accept-Language). 404 page while the program has no `join` settings.",
+        "operationId": "joinForm",
+        "parameters": [
+          {
+            "in": "query",
+            "name": "lang",
+            "required": false,
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "content": {
+              "text/html": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            },
+            "description": "The form"
+          },
+          "404": {
+            "content": {
+              "text/html": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            },
+            "description": "Self-registration is closed"
+          }
+        },
+        "security": [],
+        "summary": "The self-registration form",
+        "tags": [
+          "Distribution"
+        ]
+      },
+      "post": {
+        "description": "Valid: a 6-digit code (5 minutes, 5 attempts) is texted and the code page shown — the same page whether or not the phone already has cards. Invalid fields: the form again with messages (422), nothing stored or sent. Rate limits per IP and per phone: 429 page; the hourly SMS budget spent: 503 page.",
+        "operationId": "joinSubmit",
+        "requestBody": {
+          "content": {
+            "application/x-www-form-urlencoded": {
+              "schema": {
+                "$ref": "#/components/schemas/JoinForm"
+              }
+            }
+          },
+          "required": true
+        },
+        "responses": {
+          "200": {
+            "content": {
+              "text/html": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            },
+            "description": "The code page"
+          },
+          "400": {
+            "content": {
+              "text/html": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            },
+            "description": "Unreadable form"
+          },
+          "404": {
+            "content": {
+              "text/html": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            },
+            "description": "Self-registration is closed"
+          },
+          "413": {
+            "content": {
+              "text/html": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            },
+            "description": "The form is larger than 16 KiB"
+          },
+          "422": {
+            "content": {
+              "text/html": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            },
+            "description": "The form with what to correct"
+          },
+          "429": {
+            "content": {
+              "text/html": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            },
+            "description": "Too many requests (Retry-After)"
+          },
+          "503": {
+            "content": {
+              "text/html": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            },
+            "description": "The SMS budget is spent (Retry-After)"
+          }
+        },
+        "security": [],
+        "summary": "Submit the form: a code is texted",
+        "tags": [
+          "Distribution"
+        ]
+      }
+    },
+    "/join/confirm": {
+      "post": {
+        "description": "The right code issues the cards (into the phone's household; a card of the same name there is reused), texts the link, notifies the CRM webhook and shows the card with its link. Wrong code: 422 with the attempts left; expired 410; attempts spent 429; unknown request 404.",
+        "operationId": "joinConfirm",
+        "requestBody": {
+          "content": {
+            "application/x-www-form-urlencoded": {
+              "schema": {
+                "$ref": "#/components/schemas/JoinConfirmForm"
+              }
+            }
+          },
+          "required": true
+        },
+        "responses": {
+          "200": {
+            "content": {
+              "text/html": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            },
+            "description": "The card and its link"
+          },
+          "400": {
+            "content": {
+              "text/html": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            },
+            "description": "Unreadable form"
+          },
+          "404": {
+            "content": {
+              "text/html": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            },
+            "description": "Unknown request: start again"
+          },
+          "410": {
+            "content": {
+              "text/html": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            },
+            "description": "The code expired"
+          },
+          "413": {
+            "content": {
+              "text/html": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            },
+            "description": "The form is larger than 16 KiB"
+          },
+          "422": {
+            "content": {
+              "text/html": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            },
+            "description": "Wrong code"
+          },
+          "429": {
+            "content": {
+              "text/html": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            },
+            "description": "No attempts left"
+          }
+        },
+        "security": [],
+        "summary": "Confirm the code: the card is issued",
+        "tags": [
+          "Distribution"
+        ]
+      }
+    },
     "/metrics": {
       "get": {
         "operationId": "metrics",
@@ -2240,6 +3560,100 @@ enum OpenAPIDocument {
           "Operations"
         ]
       }
+    },
+    "/p/{token}": {
+      "get": {
+        "description": "An iPhone or iPad (by User-Agent), or `?download=1`: the card's `.pkpass`, or for a household link with several active cards a `.pkpasses` bundle. Other browsers: an HTML page with the card's preview, a QR code of the link and an \"Add to Apple Wallet\" button. Opens and downloads are counted. A malformed or altered token is a 404 page; an expired or revoked link, or a blocked card, a 410 page.",
+        "operationId": "openLink",
+        "responses": {
+          "200": {
+            "content": {
+              "application/vnd.apple.pkpass": {
+                "schema": {
+                  "$ref": "#/components/schemas/Pkpass"
+                }
+              },
+              "application/vnd.apple.pkpasses": {
+                "schema": {
+                  "contentMediaType": "application/vnd.apple.pkpasses",
+                  "description": "A zip of up to 10 .pkpass",
+                  "type": "string"
+                }
+              },
+              "text/html": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            },
+            "description": "The pass, the bundle, or the page"
+          },
+          "400": {
+            "content": {
+              "text/html": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            },
+            "description": "Not a token at all (characters outside base64url)"
+          },
+          "404": {
+            "content": {
+              "text/html": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            },
+            "description": "Not a valid link"
+          },
+          "410": {
+            "content": {
+              "text/html": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            },
+            "description": "Expired or revoked link, or blocked card"
+          }
+        },
+        "security": [],
+        "summary": "A download link",
+        "tags": [
+          "Distribution"
+        ]
+      },
+      "parameters": [
+        {
+          "description": "The link's token",
+          "in": "path",
+          "name": "token",
+          "required": true,
+          "schema": {
+            "type": "string"
+          }
+        },
+        {
+          "description": "`1`: the pass whatever the browser (the page's button)",
+          "in": "query",
+          "name": "download",
+          "required": false,
+          "schema": {
+            "type": "string"
+          }
+        },
+        {
+          "description": "Page language (else Accept-Language, else the program's)",
+          "in": "query",
+          "name": "lang",
+          "required": false,
+          "schema": {
+            "type": "string"
+          }
+        }
+      ]
     },
     "/v1/devices/{device}/registrations/{passType}": {
       "get": {
@@ -2567,6 +3981,14 @@ enum OpenAPIDocument {
     {
       "description": "Health, metrics, this document",
       "name": "Operations"
+    },
+    {
+      "description": "Promotions to many cards at once: a message on the pass and the lock screen, optional points (scope admin)",
+      "name": "Broadcasts"
+    },
+    {
+      "description": "Download links, SMS and the self-registration page",
+      "name": "Distribution"
     }
   ]
 }

@@ -113,6 +113,9 @@ struct WebServiceRoutes<Context: RequestContext>: Sendable {
         guard let bytes = try await service.signedPass(passTypeIdentifier: passType, serialNumber: serial, version: version) else {
             throw APIError.notFound("no such pass")
         }
+        if request.method == .get {
+            service.noteFetched(passTypeIdentifier: passType, serialNumber: serial, updateTag: version.updateTag)
+        }
         var headers: HTTPFields = [.contentType: "application/vnd.apple.pkpass", .lastModified: lastModified, .cacheControl: "no-cache"]
         headers[.eTag] = "\"\(version.updateTag)\""
         // HEAD gets the same headers; the HTTP layer drops the body.

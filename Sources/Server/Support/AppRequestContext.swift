@@ -1,4 +1,5 @@
 import Hummingbird
+import NIOCore
 import Registry
 
 /// Who is calling the API.
@@ -27,10 +28,13 @@ public enum APIIdentity: Sendable, Hashable {
 public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public var identity: APIIdentity?
+    /// The connection's peer (rate limits of the public pages).
+    public var remoteAddress: SocketAddress?
 
     public init(source: Source) {
         coreContext = .init(source: source)
         identity = nil
+        remoteAddress = source.channel.remoteAddress
     }
 
     /// Throws 403 unless the caller has `scope`.

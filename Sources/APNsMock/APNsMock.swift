@@ -1,1 +1,0 @@
-// The mock APNs server lives in this module; see MockAPNs.

@@ -1,1 +1,0 @@
-// Distribution: download links, SMS, QR codes (issue 7).

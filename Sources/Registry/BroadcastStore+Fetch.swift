@@ -1,0 +1,63 @@
+import Foundation
+import PassBuilder
+
+/// A pass version a device fetched (a 200 of the web service).
+public struct PassFetch: Sendable, Hashable {
+    public var passTypeIdentifier: String
+    public var serialNumber: String
+    public var updateTag: Int64
+
+    public init(passTypeIdentifier: String, serialNumber: String, updateTag: Int64) {
+        self.passTypeIdentifier = passTypeIdentifier
+        self.serialNumber = serialNumber
+        self.updateTag = updateTag
+    }
+}
+
+extension BroadcastStore {
+    /// The promo text a card's pass shows: that of the card's latest broadcast; nil when the
+    /// pass is not a card's or the card never got a broadcast.
+    public func promo(passTypeIdentifier: String, serialNumber: String) async throws -> String? {
+        try await database.read { db in
+            try await db.query(
+                "SELECT b.promo FROM cards c JOIN broadcasts b ON b.id = c.broadcast_id WHERE c.pass_type_id = $1 AND c.serial_number = $2",
+                [.text(passTypeIdentifier), .text(serialNumber)]
+            ).first?.text(0)
+        }
+    }
+
+    /// Counts fetched passes towards their cards' broadcasts, in two statements for the whole
+    /// list: a fetch counts for broadcast X when the card's latest broadcast is X and the fetched
+    /// tag is newer than every tag before X started (so it is a version X stamped, or a later one).
+    /// Returns the fetches counted, by broadcast.
+    @discardableResult
+    public func recordFetches(_ fetches: [PassFetch]) async throws -> [Int64: Int64] {
+        guard !fetches.isEmpty else { return [:] }
+        let list = Self.json(.array(fetches.map { .array([.string($0.passTypeIdentifier), .string($0.serialNumber), .integer($0.updateTag)]) }))
+        return try await database.transaction { db in
+            let sql = db.dialect == .postgres
+                ? """
+                  SELECT c.broadcast_id, COUNT(*) FROM jsonb_array_elements($1::jsonb) AS j(v)
+                  JOIN cards c ON c.pass_type_id = j.v->>0 AND c.serial_number = j.v->>1
+                  JOIN broadcasts b ON b.id = c.broadcast_id
+                  WHERE (j.v->>2)::bigint > b.tag_base GROUP BY c.broadcast_id
+                  """
+                : """
+                  SELECT c.broadcast_id, COUNT(*) FROM json_each($1) AS j
+                  JOIN cards c ON c.pass_type_id = json_extract(j.value, '$[0]') AND c.serial_number = json_extract(j.value, '$[1]')
+                  JOIN broadcasts b ON b.id = c.broadcast_id
+                  WHERE json_extract(j.value, '$[2]') > b.tag_base GROUP BY c.broadcast_id
+                  """
+            var counted: [Int64: Int64] = [:]
+            for row in try await db.query(sql, [list]) {
+                guard let id = row.int(0), let n = row.int(1) else { continue }
+                counted[id] = n
+            }
+            // Ascending ids: concurrent flushes on several servers lock the rows in one order.
+            for (id, n) in counted.sorted(by: { $0.key < $1.key }) {
+                try await db.query("UPDATE broadcasts SET fetched = fetched + $1 WHERE id = $2", [.integer(n), .integer(id)])
+            }
+            return counted
+        }
+    }
+}

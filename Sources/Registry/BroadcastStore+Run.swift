@@ -1,0 +1,243 @@
+import Foundation
+import PassBuilder
+
+/// What one call of ``BroadcastStore/runBatch(id:owner:size:pacing:leaseSeconds:now:beforeCommit:)`` did.
+public enum BroadcastBatchOutcome: Sendable, Hashable {
+    /// A batch committed; more may follow.
+    case progressed(households: Int64, cards: Int64, pushes: Int64)
+    /// No targeted household was left: the broadcast is done.
+    case finished
+    /// The broadcast is not ours to run any more (cancelled, finished, or leased by another server).
+    case stopped
+}
+
+/// How fast the dispatcher will push: used to spread a broadcast's push-due rows over time.
+public struct BroadcastPacing: Sendable, Hashable {
+    /// Pushes per second; nil pushes as fast as the dispatcher can.
+    public var pushesPerSecond: Double?
+
+    public init(pushesPerSecond: Double?) {
+        self.pushesPerSecond = pushesPerSecond.flatMap { $0 > 0 && $0.isFinite ? $0 : nil }
+    }
+
+    /// When the rows recorded after `recorded` earlier ones should fall due, for a broadcast started at `start`.
+    /// Whole seconds (the outbox's unit); never before `now`.
+    public func dueAt(start: Int64, recorded: Int64, now: Int64) -> Int64 {
+        guard let rate = pushesPerSecond else { return now }
+        return max(now, start + Int64((Double(recorded) / rate).rounded(.down)))
+    }
+}
+
+extension BroadcastStore {
+    // MARK: claiming
+
+    /// Takes (or renews) the lease on the oldest broadcast with work left, marking it running;
+    /// returns its id. With `ignoreLeases` (SQLite: one server per database file) another
+    /// owner's lease does not count, so a restarted server resumes at once after a crash.
+    public func claimNext(owner: String, leaseSeconds: Int64, ignoreLeases: Bool, now: Date = Date()) async throws -> Int64? {
+        // A read first: an idle server polling costs no write transaction.
+        let any = try await database.read { db in
+            try await db.query("SELECT 1 FROM broadcasts WHERE state IN ('queued', 'running') LIMIT 1")
+        }
+        guard !any.isEmpty else { return nil }
+        return try await database.transaction { db in
+            let seconds = Int64(now.timeIntervalSince1970)
+            let free = ignoreLeases ? "" : " AND (lease_owner IS NULL OR lease_owner = $1 OR lease_until < $2)"
+            let lock = db.dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
+            guard let id = try await db.query(
+                "SELECT id FROM broadcasts WHERE state IN ('queued', 'running')\(free) ORDER BY id LIMIT 1\(lock)",
+                ignoreLeases ? [] : [.text(owner), .integer(seconds)]
+            ).first?.int(0) else { return nil }
+            // tag_base: every tag this broadcast stamps is above the counter's value now.
+            try await db.query(
+                """
+                UPDATE broadcasts SET state = 'running', lease_owner = $1, lease_until = $2, started_at = COALESCE(started_at, $3),
+                    tag_base = COALESCE(tag_base, (SELECT value FROM counters WHERE name = 'update_tag'))
+                WHERE id = $4
+                """, [.text(owner), .integer(seconds + leaseSeconds), .integer(seconds), .integer(id)])
+            return id
+        }
+    }
+
+    /// Gives the lease up (a server shutting down), so another may take over at once.
+    public func release(id: Int64, owner: String) async throws {
+        _ = try await database.transaction { db in
+            try await db.query("UPDATE broadcasts SET lease_owner = NULL, lease_until = 0 WHERE id = $1 AND lease_owner = $2", [.integer(id), .text(owner)])
+        }
+    }
+
+    /// Cancels a queued or running broadcast. Batches already committed stay (their households
+    /// keep the points and their devices get their pushes); no further batch runs.
+    public func cancel(id: Int64, now: Date = Date()) async throws -> BroadcastCancellation {
+        try await database.transaction { db in
+            let lock = db.dialect == .postgres ? " FOR UPDATE" : ""
+            guard let state = try await db.query("SELECT state FROM broadcasts WHERE id = $1\(lock)", [.integer(id)]).first?.text(0).flatMap(BroadcastState.init) else {
+                return .notFound
+            }
+            if state.canMove(to: .cancelled) {
+                try await db.query("UPDATE broadcasts SET state = 'cancelled', finished_at = $1 WHERE id = $2", [.integer(Int64(now.timeIntervalSince1970)), .integer(id)])
+            }
+            guard let record = try await Self.broadcast(db, id: id) else { return .notFound }
+            return state.canMove(to: .cancelled) ? .cancelled(record) : .final(record)
+        }
+    }
+
+    /// Marks a running broadcast failed with a reason (after repeated errors).
+    public func fail(id: Int64, reason: String, now: Date = Date()) async throws {
+        _ = try await database.transaction { db in
+            try await db.query(
+                "UPDATE broadcasts SET state = 'failed', error = $1, finished_at = $2 WHERE id = $3 AND state IN ('queued', 'running')",
+                [.text(String(reason.prefix(1000))), .integer(Int64(now.timeIntervalSince1970)), .integer(id)])
+        }
+    }
+
+    // MARK: one batch
+
+    /// Runs a writing statement and returns how many rows it wrote, without shipping them back:
+    /// SQLite's `changes()` on the same connection, a counting CTE on PostgreSQL.
+    static func changing(_ db: any DatabaseConnection, _ sql: String, _ binds: [SQLValue]) async throws -> Int64 {
+        if db.dialect == .postgres {
+            return try await db.query("WITH w AS (\(sql) RETURNING 1) SELECT COUNT(*) FROM w", binds).first?.int(0) ?? 0
+        }
+        try await db.query(sql, binds)
+        return try await db.query("SELECT changes()").first?.int(0) ?? 0
+    }
+
+    /// Runs the next batch of a running broadcast leased to `owner`, in one transaction:
+    ///
+    /// 1. lock the broadcast row (PostgreSQL) and check it is still running and ours;
+    /// 2. find the batch: the next `size` targeted households by id after the cursor;
+    /// 3. lock their account rows (PostgreSQL, in id order);
+    /// 4. grant the points: balances first, then one ledger entry per household with business
+    ///    key `broadcast:{id}` for households that have none (the unique key backs this up);
+    /// 5. point their active cards at this broadcast (the promo text passes show);
+    /// 6. record one push-due row per device push token and pass type (coalesced with any
+    ///    pending row, keeping the earlier due time), due when ``BroadcastPacing`` says — spread
+    ///    over time so pushes of other changes, due now, are claimed before the broadcast's later ones;
+    /// 7. advance the cursor and the counters;
+    /// 8. lock the pass rows (PostgreSQL, ordered) and stamp them with one new update tag, last.
+    ///
+    /// Lock order as everywhere: account rows → pass rows → the update-tag counter.
+    /// `beforeCommit` runs after every statement, just before the commit (tests throw there to
+    /// simulate a crash).
+    public func runBatch(
+        id: Int64, owner: String, size: Int, pacing: BroadcastPacing, leaseSeconds: Int64, now: Date = Date(),
+        beforeCommit: @Sendable () async throws -> Void = {}
+    ) async throws -> BroadcastBatchOutcome {
+        try await database.transaction { db in
+            let seconds = Int64(now.timeIntervalSince1970)
+            let pg = db.dialect == .postgres
+            guard let row = try await db.query(
+                """
+                SELECT state, lease_owner, cursor, last_account_id, points, audience, started_at, pushes_recorded
+                FROM broadcasts WHERE id = $1\(pg ? " FOR UPDATE" : "")
+                """, [.integer(id)]
+            ).first else { return .stopped }
+            guard row.text(0) == BroadcastState.running.rawValue, row.text(1) == owner else { return .stopped }
+            let cursor = row.int(2) ?? 0
+            let last = row.int(3) ?? 0
+            let points = row.int(4) ?? 0
+            let audience = try JSONValue(parsing: Array((row.text(5) ?? "{}").utf8))
+            let started = row.int(6) ?? seconds
+            let recordedBefore = row.int(7) ?? 0
+            let selection = BroadcastSelection(broadcastID: id, audience: audience)
+
+            var boundary = SQLBinds()
+            let inRange = "a.id > \(boundary.add(.integer(cursor))) AND a.id <= \(boundary.add(.integer(last))) AND \(selection.audience(&boundary))"
+            let limit = boundary.add(.integer(Int64(size)))
+            guard let upper = try await db.query(
+                "SELECT MAX(id) FROM (SELECT a.id FROM accounts a WHERE \(inRange) ORDER BY a.id LIMIT \(limit)) s", boundary.values
+            ).first?.int(0) else {
+                try await db.query(
+                    "UPDATE broadcasts SET state = 'done', cursor = last_account_id, finished_at = $1, lease_owner = NULL, lease_until = 0 WHERE id = $2",
+                    [.integer(seconds), .integer(id)])
+                try await beforeCommit()
+                return .finished
+            }
+
+            // Each statement below picks the batch's households with the same condition.
+            func statement(_ prefix: [SQLValue] = [], _ make: (String, inout SQLBinds) -> String) -> (String, [SQLValue]) {
+                var b = SQLBinds(values: prefix)
+                let households = selection.households(&b, lo: cursor, hi: upper)
+                return (make(households, &b), b.values)
+            }
+
+            let (lockSQL, lockBinds) = statement { h, _ in
+                pg ? "SELECT COUNT(*) FROM (SELECT a.id FROM accounts a WHERE \(h) ORDER BY a.id FOR UPDATE) s"
+                   : "SELECT COUNT(*) FROM accounts a WHERE \(h)"
+            }
+            let households = try await db.query(lockSQL, lockBinds).first?.int(0) ?? 0
+
+            var granted: Int64 = 0
+            if points > 0 {
+                let key = SQLValue.text(Self.businessKey(id))
+                let (credit, creditBinds) = statement { h, b in
+                    """
+                    UPDATE accounts SET balance = balance + \(b.add(.integer(points))) WHERE id IN (
+                        SELECT a.id FROM accounts a WHERE \(h)
+                        AND NOT EXISTS (SELECT 1 FROM ledger_entries e WHERE e.account_id = a.id AND e.business_key = \(b.add(key))))
+                    """
+                }
+                try await db.query(credit, creditBinds)
+                // Same households (their entries don't exist yet); balance_after is the balance just credited.
+                let (entries, entryBinds) = statement { h, b in
+                    """
+                    INSERT INTO ledger_entries (account_id, card_number, kind, points, amount, business_key, reverses, comment, balance_after, created_at)
+                    SELECT a.id, CAST(NULL AS TEXT), 'broadcast', \(b.add(.integer(points))), CAST(NULL AS BIGINT), \(b.add(key)), CAST(NULL AS BIGINT), \(b.add(.text("broadcast \(id)"))), a.balance, \(b.add(.integer(seconds)))
+                    FROM accounts a WHERE \(h)
+                    AND NOT EXISTS (SELECT 1 FROM ledger_entries e WHERE e.account_id = a.id AND e.business_key = \(b.add(key)))
+                    """
+                }
+                granted = try await Self.changing(db, entries, entryBinds)
+            }
+
+            let (cardsSQL, cardsBinds) = statement { h, b in
+                "UPDATE cards SET broadcast_id = \(b.add(.integer(id))) WHERE status = 'active' AND account_id IN (SELECT a.id FROM accounts a WHERE \(h))"
+            }
+            let cards = try await Self.changing(db, cardsSQL, cardsBinds)
+
+            // With points every card of the household shows a new balance; without, only the active ones changed.
+            let changed = points > 0 ? "" : " AND c.status = 'active'"
+            let due = pacing.dueAt(start: started, recorded: recordedBefore, now: seconds)
+            let (pushSQL, pushBinds) = statement { h, b in
+                """
+                INSERT INTO push_due (push_token, pass_type_id, client, due_at, broadcast_id)
+                SELECT DISTINCT d.push_token, r.pass_type_id, d.client, \(b.add(.integer(due))), \(b.add(.integer(id)))
+                FROM accounts a JOIN cards c ON c.account_id = a.id
+                JOIN registrations r ON r.pass_type_id = c.pass_type_id AND r.serial_number = c.serial_number
+                JOIN devices d ON d.device_library_id = r.device_library_id
+                WHERE \(h)\(changed)\(pg ? " ORDER BY 1, 2" : "")
+                ON CONFLICT (push_token, pass_type_id) DO UPDATE SET
+                    due_at = CASE WHEN excluded.due_at < push_due.due_at THEN excluded.due_at ELSE push_due.due_at END,
+                    generation = push_due.generation + 1, attempts = 0, broadcast_id = excluded.broadcast_id
+                """
+            }
+            let pushes = try await Self.changing(db, pushSQL, pushBinds)
+            if pg {
+                // Delivered on commit: every server's dispatcher wakes.
+                try await db.query("SELECT pg_notify('\(PushOutboxStore.notifyChannel)', '')")
+            }
+
+            try await db.query(
+                """
+                UPDATE broadcasts SET cursor = $1, households_done = households_done + $2, households_granted = households_granted + $3,
+                    cards_updated = cards_updated + $4, pushes_recorded = pushes_recorded + $5, lease_until = $6
+                WHERE id = $7
+                """,
+                [.integer(upper), .integer(households), .integer(granted), .integer(cards), .integer(pushes), .integer(seconds + leaseSeconds), .integer(id)])
+
+            let passes = "(pass_type_id, serial_number) IN (SELECT c.pass_type_id, c.serial_number FROM accounts a JOIN cards c ON c.account_id = a.id WHERE "
+            if pg {
+                let (lockPasses, lockPassBinds) = statement { h, _ in
+                    "SELECT COUNT(*) FROM (SELECT 1 FROM passes WHERE \(passes)\(h)\(changed)) ORDER BY pass_type_id, serial_number FOR UPDATE) s"
+                }
+                try await db.query(lockPasses, lockPassBinds)
+            }
+            // stampPasses binds `now` as $1; the selection's binds follow.
+            let (stampSelection, stampBinds) = statement([.integer(seconds)]) { h, _ in "\(passes)\(h)\(changed))" }
+            _ = try await RegistryStore.stampPasses(db, selection: stampSelection, binds: Array(stampBinds.dropFirst()), now: seconds)
+            try await beforeCommit()
+            return .progressed(households: households, cards: cards, pushes: pushes)
+        }
+    }
+}

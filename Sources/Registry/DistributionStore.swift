@@ -1,0 +1,548 @@
+import Foundation
+import Loyalty
+
+/// A download link's row: what it delivers, its generation and its counters.
+public struct DownloadLinkRecord: Sendable, Hashable {
+    public enum Scope: String, Sendable, Hashable { case card, household }
+    public var id: Int64
+    public var scope: Scope
+    public var cardNumber: String?
+    public var accountID: Int64?
+    /// Tokens carry the generation they were issued under; a bump revokes them.
+    public var generation: Int64
+    public var opens: Int64
+    public var downloads: Int64
+    public var createdAt: Date
+    public var revokedAt: Date?
+}
+
+/// States of an outbox row (SMS or webhook).
+public enum DeliveryState: String, Sendable, Hashable, CaseIterable {
+    /// Waiting for its time (`next_at`).
+    case queued
+    /// Claimed by a worker until `next_at` (a lease); if the worker dies it falls due again.
+    case sending
+    case sent
+    /// Refused or out of attempts: final.
+    case failed
+    /// Its deadline passed before it could be sent (a code nobody can use any more): final.
+    case expired
+
+    public var isFinal: Bool { self == .sent || self == .failed || self == .expired }
+}
+
+/// A message of the SMS outbox.
+public struct SmsRecord: Sendable, Hashable {
+    public var id: Int64
+    public var phone: String
+    /// `link`, `code`, `accrual`, `debit`.
+    public var kind: String
+    /// Erased (empty) for codes once final.
+    public var text: String
+    public var sender: String?
+    public var state: DeliveryState
+    public var attempts: Int
+    public var nextAt: Date
+    public var deadline: Date?
+    public var lastError: String?
+    public var provider: String?
+    public var providerID: String?
+    public var cardNumber: String?
+    public var entryID: Int64?
+    public var createdAt: Date
+    public var sentAt: Date?
+}
+
+/// A message to put in the outbox.
+public struct NewSms: Sendable, Hashable {
+    public var phone: PhoneNumber
+    public var kind: String
+    public var text: String
+    public var sender: String?
+    public var deadline: Date?
+    public var cardNumber: String?
+    /// For ledger notifications: at most one message per entry.
+    public var entryID: Int64?
+
+    public init(phone: PhoneNumber, kind: String, text: String, sender: String? = nil, deadline: Date? = nil, cardNumber: String? = nil, entryID: Int64? = nil) {
+        self.phone = phone
+        self.kind = kind
+        self.text = text
+        self.sender = sender
+        self.deadline = deadline
+        self.cardNumber = cardNumber
+        self.entryID = entryID
+    }
+}
+
+/// The hourly budget a message counts against.
+public struct SmsBudgetWindow: Sendable, Hashable {
+    /// Hours since 1970.
+    public var window: Int64
+    public var limit: Int
+    public init(window: Int64, limit: Int) {
+        self.window = window
+        self.limit = limit
+    }
+}
+
+/// What a worker did with a claimed outbox row.
+public enum DeliveryOutcome: Sendable, Hashable {
+    case sent(provider: String, providerID: String?)
+    case retry(at: Date, error: String, status: Int?)
+    case failed(error: String, status: Int?)
+    case expired
+}
+
+/// Why a message was not queued.
+public enum DistributionStoreError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The hour's SMS budget is spent.
+    case budgetExhausted(limit: Int)
+    public var description: String {
+        switch self {
+        case .budgetExhausted(let limit): return "the hourly SMS budget (\(limit) messages) is spent"
+        }
+    }
+}
+
+/// A self-registration: the form's content, its consent, and its one-time code.
+public struct JoinRequestRecord: Sendable, Hashable {
+    public enum State: String, Sendable, Hashable { case pending, confirmed, failed }
+    /// Random and unguessable; also the id of its code.
+    public var id: String
+    public var phone: String
+    public var name: String
+    public var children: [String]
+    public var locale: String
+    public var policyURL: String
+    public var consentAt: Date
+    public var ip: String?
+    public var userAgent: String?
+    public var state: State
+    public var cardNumbers: [String]
+    public var createdAt: Date
+    public var completedAt: Date?
+
+    public init(
+        id: String, phone: String, name: String, children: [String], locale: String, policyURL: String, consentAt: Date, ip: String?, userAgent: String?,
+        state: State = .pending, cardNumbers: [String] = [], createdAt: Date, completedAt: Date? = nil
+    ) {
+        self.id = id
+        self.phone = phone
+        self.name = name
+        self.children = children
+        self.locale = locale
+        self.policyURL = policyURL
+        self.consentAt = consentAt
+        self.ip = ip
+        self.userAgent = userAgent
+        self.state = state
+        self.cardNumbers = cardNumbers
+        self.createdAt = createdAt
+        self.completedAt = completedAt
+    }
+}
+
+/// A stored one-time code: only its keyed hash.
+public struct OtpRecord: Sendable, Hashable {
+    public var id: String
+    public var phone: String
+    public var codeHash: String
+    public var expiresAt: Date
+    public var attemptsLeft: Int
+    public var createdAt: Date
+    public var confirmedAt: Date?
+
+    public init(id: String, phone: String, codeHash: String, expiresAt: Date, attemptsLeft: Int, createdAt: Date, confirmedAt: Date? = nil) {
+        self.id = id
+        self.phone = phone
+        self.codeHash = codeHash
+        self.expiresAt = expiresAt
+        self.attemptsLeft = attemptsLeft
+        self.createdAt = createdAt
+        self.confirmedAt = confirmedAt
+    }
+}
+
+/// A ledger entry with who to tell about it.
+public struct NotifiableEntry: Sendable, Hashable {
+    public var entry: LedgerEntryRecord
+    public var phone: String
+    public var cardName: String?
+}
+
+/// A webhook of the outbox.
+public struct WebhookRecord: Sendable, Hashable {
+    public var id: Int64
+    public var event: String
+    public var url: String
+    public var body: String
+    public var state: DeliveryState
+    public var attempts: Int
+    public var nextAt: Date
+    public var lastError: String?
+    public var lastStatus: Int?
+    public var createdAt: Date
+    public var deliveredAt: Date?
+}
+
+/// Storage for distribution: links, the SMS and webhook outboxes, the SMS budget, one-time
+/// codes and self-registrations.
+public struct DistributionStore: Sendable {
+    public let database: any Database
+
+    public init(database: any Database) {
+        self.database = database
+    }
+
+    static func date(_ v: Int64?) -> Date? { v.map { Date(timeIntervalSince1970: TimeInterval($0)) } }
+    static func seconds(_ d: Date) -> Int64 { Int64(d.timeIntervalSince1970.rounded(.down)) }
+    static func optionalText(_ s: String?) -> SQLValue { s.map(SQLValue.text) ?? .null }
+    static func optionalInt(_ i: Int64?) -> SQLValue { i.map(SQLValue.integer) ?? .null }
+
+    // MARK: links
+
+    static let linkColumns = "id, scope, card_number, account_id, generation, opens, downloads, created_at, revoked_at"
+
+    static func link(_ r: SQLRow) -> DownloadLinkRecord {
+        DownloadLinkRecord(
+            id: r.int(0) ?? 0, scope: DownloadLinkRecord.Scope(rawValue: r.text(1) ?? "") ?? .card, cardNumber: r.text(2), accountID: r.int(3),
+            generation: r.int(4) ?? 0, opens: r.int(5) ?? 0, downloads: r.int(6) ?? 0, createdAt: date(r.int(7)) ?? Date(timeIntervalSince1970: 0),
+            revokedAt: date(r.int(8)))
+    }
+
+    /// The link row of a card, created on first use.
+    public func cardLink(cardNumber: String, now: Date = Date()) async throws -> DownloadLinkRecord {
+        try await linkRow(column: "card_number", value: .text(cardNumber), scope: .card, now: now)
+    }
+
+    /// The link row of a household (an account), created on first use.
+    public func householdLink(accountID: Int64, now: Date = Date()) async throws -> DownloadLinkRecord {
+        try await linkRow(column: "account_id", value: .integer(accountID), scope: .household, now: now)
+    }
+
+    func linkRow(column: String, value: SQLValue, scope: DownloadLinkRecord.Scope, now: Date) async throws -> DownloadLinkRecord {
+        try await database.transaction { db in
+            try await db.query(
+                "INSERT INTO download_links (scope, \(column), created_at) VALUES ($1, $2, $3) ON CONFLICT (\(column)) DO NOTHING",
+                [.text(scope.rawValue), value, .integer(Self.seconds(now))])
+            guard let row = try await db.query("SELECT \(Self.linkColumns) FROM download_links WHERE \(column) = $1", [value]).first else {
+                throw DatabaseError("download link row for \(column) vanished")
+            }
+            return Self.link(row)
+        }
+    }
+
+    public func link(id: Int64) async throws -> DownloadLinkRecord? {
+        try await database.read { db in
+            try await db.query("SELECT \(Self.linkColumns) FROM download_links WHERE id = $1", [.integer(id)]).first.map(Self.link)
+        }
+    }
+
+    /// The phone (E.164) of a household.
+    public func householdPhone(accountID: Int64) async throws -> String? {
+        try await database.read { db in try await db.query("SELECT phone FROM accounts WHERE id = $1", [.integer(accountID)]).first?.text(0) }
+    }
+
+    /// Revokes every link that delivers the card: its own and its household's (their generations
+    /// move on). Returns how many link rows there were.
+    @discardableResult
+    public func revokeLinks(cardNumber: String, accountID: Int64, now: Date = Date()) async throws -> Int {
+        try await database.transaction { db in
+            try await db.query(
+                "UPDATE download_links SET generation = generation + 1, revoked_at = $1 WHERE card_number = $2 OR account_id = $3 RETURNING id",
+                [.integer(Self.seconds(now)), .text(cardNumber), .integer(accountID)]
+            ).count
+        }
+    }
+
+    /// Counts a landing-page view or a pass download.
+    public func count(linkID: Int64, download: Bool, now: Date = Date()) async throws {
+        let (counter, stamp) = download ? ("downloads", "last_downloaded_at") : ("opens", "last_opened_at")
+        _ = try await database.transaction { db in
+            try await db.query("UPDATE download_links SET \(counter) = \(counter) + 1, \(stamp) = $1 WHERE id = $2", [.integer(Self.seconds(now)), .integer(linkID)])
+        }
+    }
+
+    // MARK: SMS outbox
+
+    static let smsColumns = """
+        id, phone, kind, text, sender, state, attempts, next_at, deadline_at, last_error, provider, provider_id, card_number, entry_id, created_at, sent_at
+        """
+
+    static func sms(_ r: SQLRow) -> SmsRecord {
+        SmsRecord(
+            id: r.int(0) ?? 0, phone: r.text(1) ?? "", kind: r.text(2) ?? "", text: r.text(3) ?? "", sender: r.text(4),
+            state: DeliveryState(rawValue: r.text(5) ?? "") ?? .failed, attempts: Int(r.int(6) ?? 0), nextAt: date(r.int(7)) ?? Date(timeIntervalSince1970: 0),
+            deadline: date(r.int(8)), lastError: r.text(9), provider: r.text(10), providerID: r.text(11), cardNumber: r.text(12), entryID: r.int(13),
+            createdAt: date(r.int(14)) ?? Date(timeIntervalSince1970: 0), sentAt: date(r.int(15)))
+    }
+
+    /// Counts one message against `budget` (in the same transaction).
+    static func spend(_ db: any DatabaseConnection, _ budget: SmsBudgetWindow) async throws {
+        try await db.query("INSERT INTO sms_budget (window_hour, used) VALUES ($1, 0) ON CONFLICT (window_hour) DO NOTHING", [.integer(budget.window)])
+        let rows = try await db.query(
+            "UPDATE sms_budget SET used = used + 1 WHERE window_hour = $1 AND used < $2 RETURNING used",
+            [.integer(budget.window), .integer(Int64(budget.limit))])
+        if rows.isEmpty { throw DistributionStoreError.budgetExhausted(limit: budget.limit) }
+    }
+
+    /// Queues a message, counting it against `budget` when given; nothing is written when the
+    /// budget is spent. A message for a ledger entry that already has one returns nil.
+    public func enqueueSms(_ new: NewSms, budget: SmsBudgetWindow?, now: Date = Date()) async throws -> SmsRecord? {
+        try await database.transaction { db in
+            if let entry = new.entryID, try await !db.query("SELECT 1 FROM sms_outbox WHERE entry_id = $1", [.integer(entry)]).isEmpty {
+                return nil
+            }
+            if let budget { try await Self.spend(db, budget) }
+            let seconds = Self.seconds(now)
+            let rows = try await db.query(
+                """
+                INSERT INTO sms_outbox (phone, kind, text, sender, state, attempts, next_at, deadline_at, card_number, entry_id, created_at)
+                VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, $7, $8, $5)
+                ON CONFLICT (entry_id) DO NOTHING
+                RETURNING \(Self.smsColumns)
+                """,
+                [.text(new.phone.e164), .text(new.kind), .text(new.text), Self.optionalText(new.sender), .integer(seconds),
+                 Self.optionalInt(new.deadline.map(Self.seconds)), Self.optionalText(new.cardNumber), Self.optionalInt(new.entryID)])
+            return rows.first.map(Self.sms)
+        }
+    }
+
+    public func sms(id: Int64) async throws -> SmsRecord? {
+        try await database.read { db in try await db.query("SELECT \(Self.smsColumns) FROM sms_outbox WHERE id = $1", [.integer(id)]).first.map(Self.sms) }
+    }
+
+    /// Messages of the outbox, newest first (for diagnostics and tests).
+    public func recentSms(limit: Int) async throws -> [SmsRecord] {
+        try await database.read { db in
+            try await db.query("SELECT \(Self.smsColumns) FROM sms_outbox ORDER BY id DESC LIMIT $1", [.integer(Int64(limit))]).map(Self.sms)
+        }
+    }
+
+    /// Claims up to `limit` due messages for `lease`: they become `sending` with `next_at` at the
+    /// lease's end and one more attempt, so a crashed worker's messages fall due again.
+    public func claimDueSms(now: Date, lease: TimeInterval, limit: Int) async throws -> [SmsRecord] {
+        try await claim(table: "sms_outbox", columns: Self.smsColumns, now: now, lease: lease, limit: limit).map(Self.sms)
+    }
+
+    func claim(table: String, columns: String, now: Date, lease: TimeInterval, limit: Int) async throws -> [SQLRow] {
+        try await database.transaction { db in
+            let skipLocked = db.dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
+            let seconds = Self.seconds(now)
+            return try await db.query(
+                """
+                UPDATE \(table) SET state = 'sending', attempts = attempts + 1, next_at = $2
+                WHERE id IN (SELECT id FROM \(table) WHERE state IN ('queued', 'sending') AND next_at <= $1 ORDER BY next_at, id LIMIT $3\(skipLocked))
+                AND state IN ('queued', 'sending') AND next_at <= $1
+                RETURNING \(columns)
+                """,
+                [.integer(seconds), .integer(seconds + Int64(lease.rounded(.up))), .integer(Int64(limit))])
+        }
+    }
+
+    /// Records what became of a claimed message. A code's text is erased once final.
+    public func complete(smsID id: Int64, _ outcome: DeliveryOutcome, now: Date = Date()) async throws {
+        let seconds = Self.seconds(now)
+        let erase = "text = CASE WHEN kind = 'code' THEN '' ELSE text END"
+        _ = try await database.transaction { db in
+            switch outcome {
+            case .sent(let provider, let providerID):
+                try await db.query(
+                    "UPDATE sms_outbox SET state = 'sent', sent_at = $1, provider = $2, provider_id = $3, last_error = NULL, \(erase) WHERE id = $4",
+                    [.integer(seconds), .text(provider), Self.optionalText(providerID), .integer(id)])
+            case .retry(let at, let error, _):
+                try await db.query(
+                    "UPDATE sms_outbox SET state = 'queued', next_at = $1, last_error = $2 WHERE id = $3",
+                    [.integer(Self.seconds(at)), .text(error), .integer(id)])
+            case .failed(let error, _):
+                try await db.query("UPDATE sms_outbox SET state = 'failed', last_error = $1, \(erase) WHERE id = $2", [.text(error), .integer(id)])
+            case .expired:
+                try await db.query("UPDATE sms_outbox SET state = 'expired', \(erase) WHERE id = $1", [.integer(id)])
+            }
+        }
+    }
+
+    /// Messages counted in a budget window so far.
+    public func smsBudgetUsed(window: Int64) async throws -> Int64 {
+        try await database.read { db in
+            try await db.query("SELECT used FROM sms_budget WHERE window_hour = $1", [.integer(window)]).first?.int(0) ?? 0
+        }
+    }
+
+    // MARK: self-registration
+
+    static let joinColumns = "id, phone, name, children, locale, policy_url, consent_at, ip, user_agent, state, card_numbers, created_at, completed_at"
+    static let otpColumns = "id, phone, code_hash, expires_at, attempts_left, created_at, confirmed_at"
+
+    static func strings(_ json: String?) -> [String] {
+        guard let json, let data = json.data(using: .utf8), let array = try? JSONDecoder().decode([String].self, from: data) else { return [] }
+        return array
+    }
+
+    static func json(_ strings: [String]) -> String {
+        String(decoding: (try? JSONEncoder().encode(strings)) ?? Data("[]".utf8), as: UTF8.self)
+    }
+
+    static func join(_ r: SQLRow) -> JoinRequestRecord {
+        JoinRequestRecord(
+            id: r.text(0) ?? "", phone: r.text(1) ?? "", name: r.text(2) ?? "", children: strings(r.text(3)), locale: r.text(4) ?? "ru",
+            policyURL: r.text(5) ?? "", consentAt: date(r.int(6)) ?? Date(timeIntervalSince1970: 0), ip: r.text(7), userAgent: r.text(8),
+            state: JoinRequestRecord.State(rawValue: r.text(9) ?? "") ?? .failed, cardNumbers: strings(r.text(10)),
+            createdAt: date(r.int(11)) ?? Date(timeIntervalSince1970: 0), completedAt: date(r.int(12)))
+    }
+
+    static func otp(_ r: SQLRow) -> OtpRecord {
+        OtpRecord(
+            id: r.text(0) ?? "", phone: r.text(1) ?? "", codeHash: r.text(2) ?? "", expiresAt: date(r.int(3)) ?? Date(timeIntervalSince1970: 0),
+            attemptsLeft: Int(r.int(4) ?? 0), createdAt: date(r.int(5)) ?? Date(timeIntervalSince1970: 0), confirmedAt: date(r.int(6)))
+    }
+
+    /// Stores a registration, its code and the code's message together: all or nothing, and
+    /// nothing when the SMS budget is spent.
+    public func createJoinRequest(_ request: JoinRequestRecord, otp: OtpRecord, message: NewSms, budget: SmsBudgetWindow?, now: Date = Date()) async throws -> SmsRecord {
+        try await database.transaction { db in
+            if let budget { try await Self.spend(db, budget) }
+            try await db.query(
+                "INSERT INTO otp_codes (\(Self.otpColumns)) VALUES ($1, $2, $3, $4, $5, $6, NULL)",
+                [.text(otp.id), .text(otp.phone), .text(otp.codeHash), .integer(Self.seconds(otp.expiresAt)), .integer(Int64(otp.attemptsLeft)),
+                 .integer(Self.seconds(otp.createdAt))])
+            try await db.query(
+                "INSERT INTO join_requests (\(Self.joinColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, $11, NULL)",
+                [.text(request.id), .text(request.phone), .text(request.name), .text(Self.json(request.children)), .text(request.locale),
+                 .text(request.policyURL), .integer(Self.seconds(request.consentAt)), Self.optionalText(request.ip),
+                 Self.optionalText(request.userAgent), .text(request.state.rawValue), .integer(Self.seconds(request.createdAt))])
+            let seconds = Self.seconds(now)
+            guard let row = try await db.query(
+                """
+                INSERT INTO sms_outbox (phone, kind, text, sender, state, attempts, next_at, deadline_at, created_at)
+                VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, $5) RETURNING \(Self.smsColumns)
+                """,
+                [.text(message.phone.e164), .text(message.kind), .text(message.text), Self.optionalText(message.sender), .integer(seconds),
+                 Self.optionalInt(message.deadline.map(Self.seconds))]
+            ).first else { throw DatabaseError("the code's message was not queued") }
+            return Self.sms(row)
+        }
+    }
+
+    public func joinRequest(id: String) async throws -> (request: JoinRequestRecord, otp: OtpRecord)? {
+        try await database.read { db in
+            guard let j = try await db.query("SELECT \(Self.joinColumns) FROM join_requests WHERE id = $1", [.text(id)]).first.map(Self.join),
+                  let o = try await db.query("SELECT \(Self.otpColumns) FROM otp_codes WHERE id = $1", [.text(id)]).first.map(Self.otp)
+            else { return nil }
+            return (j, o)
+        }
+    }
+
+    /// Stores a code's new attempt count if no one else changed it meanwhile (two entries of one
+    /// code at once cannot both use the same try); `confirmed` marks it used. False when raced.
+    public func updateOtp(id: String, from old: Int, to new: Int, confirmed: Bool, now: Date = Date()) async throws -> Bool {
+        try await database.transaction { db in
+            try await !db.query(
+                """
+                UPDATE otp_codes SET attempts_left = $1, confirmed_at = CASE WHEN $2 = 1 THEN $3 ELSE confirmed_at END
+                WHERE id = $4 AND attempts_left = $5 AND confirmed_at IS NULL RETURNING id
+                """,
+                [.integer(Int64(new)), .integer(confirmed ? 1 : 0), .integer(Self.seconds(now)), .text(id), .integer(Int64(old))]
+            ).isEmpty
+        }
+    }
+
+    /// Marks a registration done (with the cards it produced) or failed.
+    public func completeJoinRequest(id: String, state: JoinRequestRecord.State, cardNumbers: [String], now: Date = Date()) async throws {
+        _ = try await database.transaction { db in
+            try await db.query(
+                "UPDATE join_requests SET state = $1, card_numbers = $2, completed_at = $3 WHERE id = $4",
+                [.text(state.rawValue), .text(Self.json(cardNumbers)), .integer(Self.seconds(now)), .text(id)])
+        }
+    }
+
+    // MARK: webhooks
+
+    static let webhookColumns = "id, event, url, body, state, attempts, next_at, last_error, last_status, created_at, delivered_at"
+
+    static func webhook(_ r: SQLRow) -> WebhookRecord {
+        WebhookRecord(
+            id: r.int(0) ?? 0, event: r.text(1) ?? "", url: r.text(2) ?? "", body: r.text(3) ?? "",
+            state: DeliveryState(rawValue: r.text(4) ?? "") ?? .failed, attempts: Int(r.int(5) ?? 0), nextAt: date(r.int(6)) ?? Date(timeIntervalSince1970: 0),
+            lastError: r.text(7), lastStatus: r.int(8).map(Int.init), createdAt: date(r.int(9)) ?? Date(timeIntervalSince1970: 0), deliveredAt: date(r.int(10)))
+    }
+
+    @discardableResult
+    public func enqueueWebhook(event: String, url: String, body: String, now: Date = Date()) async throws -> WebhookRecord {
+        try await database.transaction { db in
+            guard let row = try await db.query(
+                "INSERT INTO webhook_outbox (event, url, body, state, attempts, next_at, created_at) VALUES ($1, $2, $3, 'queued', 0, $4, $4) RETURNING \(Self.webhookColumns)",
+                [.text(event), .text(url), .text(body), .integer(Self.seconds(now))]
+            ).first else { throw DatabaseError("the webhook was not queued") }
+            return Self.webhook(row)
+        }
+    }
+
+    public func claimDueWebhooks(now: Date, lease: TimeInterval, limit: Int) async throws -> [WebhookRecord] {
+        try await claim(table: "webhook_outbox", columns: Self.webhookColumns, now: now, lease: lease, limit: limit).map(Self.webhook)
+    }
+
+    public func complete(webhookID id: Int64, _ outcome: DeliveryOutcome, now: Date = Date()) async throws {
+        let seconds = Self.seconds(now)
+        _ = try await database.transaction { db in
+            switch outcome {
+            case .sent:
+                try await db.query("UPDATE webhook_outbox SET state = 'sent', delivered_at = $1, last_error = NULL WHERE id = $2", [.integer(seconds), .integer(id)])
+            case .retry(let at, let error, let status):
+                try await db.query(
+                    "UPDATE webhook_outbox SET state = 'queued', next_at = $1, last_error = $2, last_status = $3 WHERE id = $4",
+                    [.integer(Self.seconds(at)), .text(error), Self.optionalInt(status.map(Int64.init)), .integer(id)])
+            case .failed(let error, let status):
+                try await db.query(
+                    "UPDATE webhook_outbox SET state = 'failed', last_error = $1, last_status = $2 WHERE id = $3",
+                    [.text(error), Self.optionalInt(status.map(Int64.init)), .integer(id)])
+            case .expired:
+                try await db.query("UPDATE webhook_outbox SET state = 'expired' WHERE id = $1", [.integer(id)])
+            }
+        }
+    }
+
+    public func webhooks(limit: Int) async throws -> [WebhookRecord] {
+        try await database.read { db in
+            try await db.query("SELECT \(Self.webhookColumns) FROM webhook_outbox ORDER BY id DESC LIMIT $1", [.integer(Int64(limit))]).map(Self.webhook)
+        }
+    }
+
+    // MARK: ledger notifications
+
+    /// The last ledger entry id considered for notifications, nil before the first run.
+    public func notificationCursor() async throws -> Int64? {
+        try await database.read { db in
+            try await db.query("SELECT value FROM distribution_cursors WHERE name = 'notified_entry'").first?.int(0)
+        }
+    }
+
+    public func setNotificationCursor(_ value: Int64) async throws {
+        _ = try await database.transaction { db in
+            try await db.query(
+                "INSERT INTO distribution_cursors (name, value) VALUES ('notified_entry', $1) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                [.integer(value)])
+        }
+    }
+
+    /// The newest ledger entry id (0 for an empty ledger).
+    public func latestEntryID() async throws -> Int64 {
+        try await database.read { db in try await db.query("SELECT MAX(id) FROM ledger_entries").first?.int(0) ?? 0 }
+    }
+
+    /// Ledger entries after `cursor`, oldest first, with the household's phone and the card's holder.
+    public func entries(after cursor: Int64, limit: Int) async throws -> [NotifiableEntry] {
+        try await database.read { db in
+            let columns = LedgerStore.entryColumns.split(separator: ",").map { "e." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")
+            return try await db.query(
+                """
+                SELECT \(columns), a.phone, c.name FROM ledger_entries e JOIN accounts a ON a.id = e.account_id
+                LEFT JOIN cards c ON c.number = e.card_number WHERE e.id > $1 ORDER BY e.id LIMIT $2
+                """, [.integer(cursor), .integer(Int64(limit))]
+            ).map { row in
+                NotifiableEntry(entry: LedgerStore.entry(row), phone: row.text(11) ?? "", cardName: row.text(12))
+            }
+        }
+    }
+}

@@ -1,0 +1,191 @@
+import Foundation
+
+/// A row of the push outbox: a device (by push token) to be told that passes of one type changed.
+public struct DuePush: Sendable, Hashable {
+    public var pushToken: String
+    public var passTypeIdentifier: String
+    public var client: WalletClient
+    /// Changes coalesced into the row so far; settling deletes the row only if it is unchanged.
+    public var generation: Int64
+    /// Attempts already made and failed transiently.
+    public var attempts: Int
+    /// The broadcast whose change this push announces, if any (its outcome is counted there).
+    public var broadcastID: Int64?
+
+    public init(pushToken: String, passTypeIdentifier: String, client: WalletClient, generation: Int64 = 0, attempts: Int = 0, broadcastID: Int64? = nil) {
+        self.pushToken = pushToken
+        self.passTypeIdentifier = passTypeIdentifier
+        self.client = client
+        self.generation = generation
+        self.attempts = attempts
+        self.broadcastID = broadcastID
+    }
+}
+
+/// What became of a claimed push.
+public enum PushSettlement: Sendable, Hashable {
+    /// Sent and accepted: the row goes.
+    case delivered
+    /// Over without delivery (rejected, failed for good): the row goes; counted as failed.
+    case failed
+    /// The token is dead for this pass type: the row goes, and so do the device's registrations for
+    /// the pass type made before `before` (all of them when nil), and devices left with none.
+    case unregister(before: Date?)
+    /// Try again at `at`, with `attempts` failed attempts so far.
+    case retry(at: Date, attempts: Int)
+}
+
+/// The durable push outbox (`push_due`).
+///
+/// Pass changes write rows in their own transactions (``recordDue(_:passes:binds:now:broadcastID:)``);
+/// dispatchers ``claim(limit:now:lease:)`` due rows and ``settle(_:now:)`` them. A claim moves the
+/// row's due time forward by a lease instead of holding a transaction across the network, so a
+/// worker killed mid-flight loses nothing: its rows fall due again when the lease ends
+/// (at-least-once). On PostgreSQL claims use `FOR UPDATE SKIP LOCKED`, so servers share the work.
+public struct PushOutboxStore: Sendable {
+    public let database: any Database
+
+    public init(database: any Database) {
+        self.database = database
+    }
+
+    /// The PostgreSQL NOTIFY channel that pushes due are announced on.
+    public static let notifyChannel = "passline_push_due"
+
+    /// Records a push due for every device registered to one of the selected passes, coalesced per
+    /// (push token, pass type). `passes` is a SQL condition on `r.pass_type_id, r.serial_number`
+    /// using `binds` (numbered from `$2`; `$1` is the due time). Call inside the change's transaction
+    /// and ``ChangeSignal/notify()`` ``Database/pushDue`` after it commits. On PostgreSQL it also
+    /// NOTIFYs, which is delivered on commit, so other servers' dispatchers wake too.
+    static func recordDue(
+        _ db: any DatabaseConnection, passes condition: String, binds: [SQLValue], now: Int64, broadcastID: Int64? = nil
+    ) async throws {
+        let broadcastBind = "$\(binds.count + 2)"
+        try await db.query(
+            """
+            INSERT INTO push_due (push_token, pass_type_id, client, due_at, broadcast_id)
+            SELECT DISTINCT d.push_token, r.pass_type_id, d.client, $1, CAST(\(broadcastBind) AS BIGINT) FROM registrations r
+            JOIN devices d ON d.device_library_id = r.device_library_id
+            WHERE \(condition)
+            ORDER BY 1, 2
+            ON CONFLICT (push_token, pass_type_id) DO UPDATE SET due_at = excluded.due_at,
+                generation = push_due.generation + 1, attempts = 0, broadcast_id = excluded.broadcast_id
+            """, [.integer(now)] + binds + [broadcastID.map(SQLValue.integer) ?? .null])
+        if db.dialect == .postgres {
+            try await db.query("SELECT pg_notify('\(notifyChannel)', '')")
+        }
+    }
+
+    /// Takes up to `limit` rows due at `now`, hiding them from other claims for `lease`.
+    public func claim(limit: Int, now: Date = Date(), lease: Duration = .seconds(60)) async throws -> [DuePush] {
+        let seconds = Int64(now.timeIntervalSince1970)
+        // Rounded up: due times are whole seconds, and a lease must never end early.
+        let until = Int64(now.timeIntervalSince1970.rounded(.up)) + max(1, lease.components.seconds)
+        let skipLocked = database.dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
+        return try await database.transaction { db in
+            try await db.query(
+                """
+                UPDATE push_due SET due_at = $1 WHERE (push_token, pass_type_id) IN (
+                    SELECT push_token, pass_type_id FROM push_due WHERE due_at <= $2 ORDER BY due_at LIMIT $3\(skipLocked))
+                RETURNING push_token, pass_type_id, client, generation, attempts, broadcast_id
+                """, [.integer(until), .integer(seconds), .integer(Int64(limit))]
+            ).map { r in
+                DuePush(
+                    pushToken: r.text(0) ?? "", passTypeIdentifier: r.text(1) ?? "", client: WalletClient(rawValue: r.text(2) ?? "") ?? .apple,
+                    generation: r.int(3) ?? 0, attempts: Int(r.int(4) ?? 0), broadcastID: r.int(5))
+            }
+        }
+    }
+
+    /// The earliest due time in the outbox, or nil when it is empty.
+    public func nextDue() async throws -> Date? {
+        try await database.read { db in
+            try await db.query("SELECT MIN(due_at) FROM push_due").first?.int(0).map { Date(timeIntervalSince1970: TimeInterval($0)) }
+        }
+    }
+
+    /// Rows in the outbox (due now or later).
+    public func count() async throws -> Int {
+        try await database.read { db in Int(try await db.query("SELECT COUNT(*) FROM push_due").first?.int(0) ?? 0) }
+    }
+
+    /// Applies the outcomes of claimed pushes in one transaction.
+    ///
+    /// A row that changed since it was claimed (its generation moved on) stays, due again, so the
+    /// device is told about the newer change too.
+    public func settle(_ results: [(push: DuePush, settlement: PushSettlement)], now: Date = Date()) async throws {
+        guard !results.isEmpty else { return }
+        try await database.transaction { db in
+            var finished: [DuePush] = []
+            var counts: [Int64: (sent: Int64, failed: Int64)] = [:]
+            for (push, settlement) in results {
+                switch settlement {
+                case .retry(let at, let attempts):
+                    try await db.query(
+                        "UPDATE push_due SET due_at = $1, attempts = $2 WHERE push_token = $3 AND pass_type_id = $4 AND generation = $5",
+                        [.integer(Int64(at.timeIntervalSince1970.rounded(.up))), .integer(Int64(attempts)), .text(push.pushToken),
+                         .text(push.passTypeIdentifier), .integer(push.generation)])
+                    continue
+                case .unregister(let before):
+                    try await Self.unregister(db, push: push, before: before)
+                case .delivered, .failed:
+                    break
+                }
+                finished.append(push)
+                if let id = push.broadcastID {
+                    var c = counts[id] ?? (0, 0)
+                    if settlement == .delivered { c.sent += 1 } else { c.failed += 1 }
+                    counts[id] = c
+                }
+            }
+            // Row values in batches: one statement per 300 rows, not one per row.
+            for start in stride(from: 0, to: finished.count, by: 300) {
+                let chunk = finished[start..<min(start + 300, finished.count)]
+                var binds: [SQLValue] = []
+                var tuples: [String] = []
+                for push in chunk {
+                    let n = binds.count
+                    tuples.append("($\(n + 1), $\(n + 2), $\(n + 3))")
+                    binds += [.text(push.pushToken), .text(push.passTypeIdentifier), .integer(push.generation)]
+                }
+                try await db.query(
+                    "DELETE FROM push_due WHERE (push_token, pass_type_id, generation) IN (VALUES \(tuples.joined(separator: ", ")))", binds)
+            }
+            for (id, c) in counts.sorted(by: { $0.key < $1.key }) {
+                try await db.query(
+                    """
+                    INSERT INTO broadcast_push_counts (broadcast_id, sent, failed) VALUES ($1, $2, $3)
+                    ON CONFLICT (broadcast_id) DO UPDATE SET sent = broadcast_push_counts.sent + excluded.sent,
+                        failed = broadcast_push_counts.failed + excluded.failed
+                    """, [.integer(id), .integer(c.sent), .integer(c.failed)])
+            }
+        }
+    }
+
+    /// Deletes the registrations for the pass type of devices with this push token made before
+    /// `before` (APNs's 410 timestamp: a later registration is a re-install it has not seen), then
+    /// the devices left without registrations.
+    static func unregister(_ db: any DatabaseConnection, push: DuePush, before: Date?) async throws {
+        let cutoff = before.map { Int64(($0.timeIntervalSince1970).rounded(.down)) } ?? Int64.max
+        try await db.query(
+            """
+            DELETE FROM registrations WHERE pass_type_id = $1 AND created_at < $2
+                AND device_library_id IN (SELECT device_library_id FROM devices WHERE push_token = $3)
+            """, [.text(push.passTypeIdentifier), .integer(cutoff), .text(push.pushToken)])
+        try await db.query(
+            """
+            DELETE FROM devices WHERE push_token = $1
+                AND NOT EXISTS (SELECT 1 FROM registrations r WHERE r.device_library_id = devices.device_library_id)
+            """, [.text(push.pushToken)])
+    }
+
+    /// Final outcomes counted for a broadcast so far.
+    public func broadcastCounts(_ broadcastID: Int64) async throws -> (sent: Int64, failed: Int64) {
+        try await database.read { db in
+            guard let row = try await db.query(
+                "SELECT sent, failed FROM broadcast_push_counts WHERE broadcast_id = $1", [.integer(broadcastID)]
+            ).first else { return (0, 0) }
+            return (row.int(0) ?? 0, row.int(1) ?? 0)
+        }
+    }
+}

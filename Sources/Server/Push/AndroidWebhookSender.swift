@@ -1,0 +1,52 @@
+import Crypto
+import Distribution
+import Foundation
+import Logging
+import Push
+
+/// Tells an Android wallet app's backend that a pass changed: Android apps that speak the PassKit
+/// web service register with `AndroidPass` and their push tokens mean nothing to APNs.
+///
+/// `POST <url>` with `{"pushToken": "…", "passTypeIdentifier": "…"}` and
+/// `X-Passline-Signature: sha256=<hex HMAC-SHA256 of the body>` keyed with the server secret's
+/// webhook key. 2xx: delivered; 404/410: the token is dead (its registrations go); 408/429/5xx
+/// and network errors: retried; any other 4xx: rejected for good. (docs/push.md)
+struct AndroidWebhookSender: PushSender {
+    let url: String
+    let key: SymmetricKey
+    let http: any OutboundHTTPClient
+    let timeout: Duration
+
+    init(url: String, key: SymmetricKey, http: any OutboundHTTPClient = CurlHTTPClient(), timeout: Duration = .seconds(10)) {
+        self.url = url
+        self.key = key
+        self.http = http
+        self.timeout = timeout
+    }
+
+    func send(_ request: PushRequest) async -> PushOutcome {
+        let body = Array(#"{"pushToken":"\#(request.token.hex)","passTypeIdentifier":\#(Self.jsonString(request.topic))}"#.utf8)
+        let signature = HMAC<SHA256>.authenticationCode(for: body, using: key).map { String(format: "%02x", $0) }.joined()
+        let outbound = OutboundRequest(
+            method: "POST", url: url,
+            headers: [("Content-Type", "application/json"), ("X-Passline-Signature", "sha256=\(signature)")],
+            body: body, timeout: timeout)
+        do {
+            let response = try await http.send(outbound)
+            switch response.status {
+            case 200..<300: return .delivered
+            case 404, 410: return .unregistered(since: nil)
+            case 408, 429, 500..<600: return .retry(.apns(status: response.status, reason: nil))
+            default: return .rejected(status: response.status, reason: nil)
+            }
+        } catch {
+            return .retry(.transport(.connectionReset))
+        }
+    }
+
+    /// A JSON string literal (pass type IDs are reverse-DNS, but quote properly anyway).
+    static func jsonString(_ s: String) -> String {
+        let data = (try? JSONEncoder().encode(s)) ?? Data("\"\"".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+}

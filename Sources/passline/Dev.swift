@@ -1,0 +1,7 @@
+import ArgumentParser
+
+/// `passline dev …`: tools for development, tests and benchmarks (never needed in production).
+struct DevCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dev", abstract: "Development tools: a mock APNs, test data.", subcommands: [DevAPNsMock.self, DevSeed.self])
+}

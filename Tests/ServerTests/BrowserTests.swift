@@ -1,0 +1,125 @@
+import Foundation
+import Logging
+import Loyalty
+import PassBuilder
+import Registry
+import ServiceLifecycle
+import Testing
+
+@testable import Distribution
+@testable import Server
+
+/// Self-registration in a real browser: headless Chromium (Debian's `chromium`) fills in /join,
+/// reads the code from the dev SMS sink, confirms and lands on the card's page; the link shows a
+/// computer the landing page (whose QR code, in the screenshot, zbarimg decodes to the link) and
+/// gives an iPhone the pass. Driven by scripts/browser-test.py over the DevTools protocol.
+/// Screenshots are kept in .build/test-output/screenshots/.
+@Suite(.serialized) struct BrowserTests {
+    static let screenshots = TestEnvironment.repoRoot.appendingPathComponent(".build/test-output/screenshots")
+
+    static func executable(_ name: String) -> String? {
+        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") + ["/usr/bin", "/usr/local/bin"] {
+            let path = "\(dir)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        return nil
+    }
+
+    /// Runs a program to completion without blocking a thread of the concurrency pool.
+    static func run(_ executable: String, _ arguments: [String], output: URL) async throws -> Int32 {
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: output)
+        defer { try? handle.close() }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardOutput = handle
+        process.standardError = FileHandle.standardError
+        return try await withCheckedThrowingContinuation { continuation in
+            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do { try process.run() } catch { continuation.resume(throwing: error) }
+        }
+    }
+
+    @Test func chromiumJoinsAndGetsTheCard() async throws {
+        guard let chromium = Self.executable("chromium") ?? Self.executable("chromium-browser") else {
+            Issue.record("chromium is not installed: apt-get install chromium (.ci/run installs it)")
+            return
+        }
+        guard let python = Self.executable("python3") else { Issue.record("python3 is required"); return }
+        let zbarimg = Self.executable("zbarimg")
+        #expect(zbarimg != nil, "zbarimg is not installed: apt-get install zbar-tools")
+
+        let dir = try TestEnvironment.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let port = Receiver.closedPort()
+        var configuration = TestServer.configuration(dataDirectory: dir, databaseURL: "sqlite:\(dir.appendingPathComponent("passline.sqlite").path)")
+        configuration.host = "127.0.0.1"
+        configuration.port = port
+        configuration.publicURL = "http://127.0.0.1:\(port)"
+        let config = configuration
+        let base = "http://127.0.0.1:\(port)"
+        let logger = TestEnvironment.logger
+        try? FileManager.default.removeItem(at: Self.screenshots)
+        try FileManager.default.createDirectory(at: Self.screenshots, withIntermediateDirectories: true)
+
+        try await PasslineServer.withDatabase(url: config.databaseURL, logger: logger) { database in
+            let server = try await PasslineServer.prepare(configuration: config, database: database, logger: logger)
+            var program = server.loyalty.program
+            program.name = "Шахматная школа «Гамбит»"
+            program.join = JoinSettings(policyURL: "https://school.example/privacy", children: 2)
+            try server.loyalty.updateProgram(program)
+            let (started, signal) = AsyncStream<Void>.makeStream()
+            let app = server.application(logger: logger) { _ in signal.finish() }
+            let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                for await _ in started {}
+                defer { Task { await group.triggerGracefulShutdown() } }
+
+                let output = dir.appendingPathComponent("browser.json")
+                let status = try await Self.run(python, [
+                    TestEnvironment.repoRoot.appendingPathComponent("scripts/browser-test.py").path, "--base", base,
+                    "--sms-file", dir.appendingPathComponent("dev-sms.jsonl").path, "--out", Self.screenshots.path, "--chromium", chromium,
+                ], output: output)
+                let text = try String(contentsOf: output, encoding: .utf8)
+                let report = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "browser-test.py printed: \(text)")
+                #expect(status == 0, "browser-test.py failed: \(report["error"] ?? "?"); page: \(report["pageText"] ?? "")")
+                print("browser test screenshots: \(Self.screenshots.path)")
+                guard status == 0 else { return }
+
+                // A non-iPhone browser (HeadlessChrome) got the pages.
+                #expect((report["userAgent"] as? String)?.contains("iPhone") == false)
+                let joined = try #require(report["joinedText"] as? String)
+                #expect(joined.contains("Карта готова") && joined.contains("Анна Петрова") && joined.contains("Миша Петров"))
+                let link = try #require(report["link"] as? String)
+                #expect(link.hasPrefix("\(base)/p/"))
+                let landing = try #require(report["landingText"] as? String)
+                #expect(landing.contains("Add to Apple Wallet"), "Chromium asks for English (Accept-Language en-US)")
+                #expect(report["landingButton"] as? String == "\(link)?download=1")
+
+                // The cards exist, in one household, and the link went out by SMS.
+                let cards = try await server.loyalty.ledger.cards(phone: try PhoneNumber(parsing: "+79123456789"))
+                #expect(Set(cards.map(\.name)) == ["Анна Петрова", "Миша Петров"])
+                let sms = try String(contentsOf: dir.appendingPathComponent("dev-sms.jsonl"), encoding: .utf8)
+                for _ in 0..<100 where !(try String(contentsOf: dir.appendingPathComponent("dev-sms.jsonl"), encoding: .utf8)).contains(link) {
+                    server.distribution.wake()
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                #expect(try String(contentsOf: dir.appendingPathComponent("dev-sms.jsonl"), encoding: .utf8).contains(link), "\(sms)")
+
+                // The iPhone got the household's passes (.pkpasses: a zip of two .pkpass).
+                let download = try #require(report["download"] as? String)
+                let bundle = try PassArchive(bytes: Array(try Data(contentsOf: URL(fileURLWithPath: download))))
+                #expect(bundle.entries.count == 2 && bundle.entries.allSatisfy { $0.name.hasSuffix(".pkpass") })
+
+                // The QR code as Chromium drew it decodes to the link.
+                if let zbarimg, let screenshot = report["landing"] as? String {
+                    let qr = dir.appendingPathComponent("zbar.txt")
+                    #expect(try await Self.run(zbarimg, ["-q", "--raw", screenshot], output: qr) == 0)
+                    #expect(try String(contentsOf: qr, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) == link)
+                }
+            }
+        }
+    }
+}
