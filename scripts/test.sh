@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # The distribution tests use Debian's chromium (the browser test), zbarimg (an independent QR
 # decoder) and rsvg-convert (SVG to PNG): installed here when missing (as root, or with sudo).
-tools=(chromium:chromium zbarimg:zbar-tools rsvg-convert:librsvg2-bin)
+# The mock APNs tests drive it with curl and h2load (nghttp2-client).
+tools=(chromium:chromium zbarimg:zbar-tools rsvg-convert:librsvg2-bin curl:curl h2load:nghttp2-client)
 missing=()
 for t in "${tools[@]}"; do command -v "${t%%:*}" >/dev/null 2>&1 || missing+=("${t#*:}"); done
 if ((${#missing[@]})); then
