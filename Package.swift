@@ -147,7 +147,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "PushBenchmark",
-            dependencies: ["Push", "APNsMock", "PassBuilder", .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: [
+                "Push", "APNsMock", "PassBuilder", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
+            ],
             path: "Benchmarks/PushBenchmark"
         ),
         .executableTarget(

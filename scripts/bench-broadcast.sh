@@ -12,7 +12,7 @@
 #      it must finish with every household granted once and every device's push sent.
 #
 # Usage: scripts/bench-broadcast.sh [sqlite|postgres|both]   (default both)
-# Environment: CARDS (1000000), DEVICES_PER_CARD (1.2), FETCHES (10000), CRASH (1), BATCH (10000).
+# Environment: CARDS (1000000), DEVICES_PER_CARD (1.2), FETCHES (10000), CRASH (1), BATCH (10000), PASSLINE_BIN.
 # PostgreSQL runs under scripts/with-postgres.sh (a throwaway cluster).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,9 +36,14 @@ for tool in wrk curl python3 openssl; do
   command -v "$tool" >/dev/null || { echo "installing $tool" >&2; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk curl python3 openssl >/dev/null; break; }
 done
 
-scratch=${SCRATCH:-.build-bench}
-swift build -c release --scratch-path "$scratch" --product passline >/dev/null
-bin=$(swift build -c release --scratch-path "$scratch" --show-bin-path)/passline
+# PASSLINE_BIN: a passline binary to measure instead of building one (release, scratch path $SCRATCH).
+if [[ -n ${PASSLINE_BIN:-} ]]; then
+  bin=$PASSLINE_BIN
+else
+  scratch=${SCRATCH:-.build-bench}
+  swift build -c release --scratch-path "$scratch" --product passline >/dev/null
+  bin=$(swift build -c release --scratch-path "$scratch" --show-bin-path)/passline
+fi
 work=$(mktemp -d)
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 port=$(free_port); mock_port=$(free_port)
@@ -86,7 +91,7 @@ start_server() {
 }
 start_server
 auth="Authorization: Bearer $PASSLINE_ADMIN_TOKEN"
-api() { curl -sf -H "$auth" -H 'Content-Type: application/json' "$@"; }
+api() { curl -sS --fail-with-body --retry 3 -H "$auth" -H 'Content-Type: application/json' "$@"; }
 field() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$server_pid/status"; }
 hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$server_pid/status"; }
@@ -146,9 +151,24 @@ end
 PY
 threads=$CORES
 openssl_out=$(openssl speed -seconds 5 -multi "$CORES" rsa2048 2>/dev/null | awk '/^rsa 2048/ {print $(NF-1)}' | tail -1)
-wrk_out=$(wrk -t"$threads" -c64 -d120s -s "$work/fetch.lua" "http://127.0.0.1:$port" -- "$threads" 2>&1)
-fetch_rate=$(echo "$wrk_out" | awk '/^Requests\/sec/ {print $2}')
-non2xx=$(echo "$wrk_out" | awk '/Non-2xx/ {print $NF}')
+# wrk's own Requests/sec divides by the whole -d duration, so the time is taken here: from wrk's
+# start until the server's signed-pass cache has missed FETCHES more times (one signature each).
+misses() { curl -s "http://127.0.0.1:$port/metrics" | awk '/^passline_pass_cache_misses/ {print int($NF)}' | tail -1; }
+base=$(misses); base=${base:-0}
+f0=$(date +%s.%N)
+wrk -t"$threads" -c64 -d300s -s "$work/fetch.lua" "http://127.0.0.1:$port" -- "$threads" >"$work/wrk.log" 2>&1 &
+wrk_pid=$!
+while :; do
+  m=$(misses); m=${m:-0}
+  (( m - base >= FETCHES )) && break
+  kill -0 "$wrk_pid" 2>/dev/null || break
+  sleep 0.05
+done
+f1=$(date +%s.%N)
+kill "$wrk_pid" 2>/dev/null; wait "$wrk_pid" 2>/dev/null || true
+signed=$(( $(misses) - base ))
+fetch_rate=$(python3 -c "print(f'{$signed / ($f1 - $f0):.0f}')")
+non2xx=$(awk '/Non-2xx/ {print $NF}' "$work/wrk.log")
 sleep 1.5
 fetched=$(api "http://127.0.0.1:$port/api/v1/broadcasts/$id" | field '["fetched"]')
 
@@ -175,6 +195,7 @@ if [[ $CRASH == 1 ]]; then
   done
   kill -9 "$server_pid"; wait "$server_pid" 2>/dev/null || true
   log "killed at $pct %; restarting"
+  t_restart=$(date +%s.%N)
   start_server
   while :; do
     b2=$(api "http://127.0.0.1:$port/api/v1/broadcasts/$id2")
@@ -185,6 +206,8 @@ if [[ $CRASH == 1 ]]; then
 import json, sys
 b = json.load(sys.stdin)
 ok = b["householdsGranted"] == b["targetedHouseholds"] and b["cardsUpdated"] == b["targetedCards"] and b["pushesSent"] + b["pushesFailed"] == b["pushesRecorded"] == int(sys.argv[1])
-print(f"crash-resume: granted {b[\"householdsGranted\"]}/{b[\"targetedHouseholds\"]} households, {b[\"cardsUpdated\"]}/{b[\"targetedCards\"]} cards, pushes recorded {b[\"pushesRecorded\"]}, sent {b[\"pushesSent\"]}, failed {b[\"pushesFailed\"]}: {\"OK\" if ok else \"WRONG\"}")
+print("crash-resume: granted %d/%d households, %d/%d cards, pushes recorded %d, sent %d, failed %d: %s" % (
+    b["householdsGranted"], b["targetedHouseholds"], b["cardsUpdated"], b["targetedCards"], b["pushesRecorded"], b["pushesSent"], b["pushesFailed"],
+    "OK" if ok else "WRONG"))
 sys.exit(0 if ok else 1)' "$pushes"
 fi

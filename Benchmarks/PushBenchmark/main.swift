@@ -20,7 +20,7 @@ import Synchronization
 
 struct Options {
     var pushes = 1_000_000
-    var concurrency = 2_000
+    var concurrency = 1_000
     var connections = 4
     var streams = 1_000
     var certificate = false

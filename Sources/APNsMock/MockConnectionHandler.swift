@@ -223,7 +223,7 @@ final class MockConnectionHandler: ChannelInboundHandler {
         case .success: rejection = RequestBodyCheck.check(stream.body, length: stream.bodyLength)
         }
         stream.body = nil
-        let decision = state.received(token: rejection == nil ? stream.token : nil, problem: rejection.map { "stream \(streamID): \($0.problem)" })
+        let decision = state.received(token: rejection == nil ? stream.token : nil, problem: rejection.map { "stream \(Int(streamID)): \($0.problem)" })
         let action: Action
         if let rejection {
             action = .answer(rejection.answer)
@@ -260,7 +260,7 @@ final class MockConnectionHandler: ChannelInboundHandler {
     private func answerOversizedEarly(_ streamID: HTTP2StreamID, context: ChannelHandlerContext) {
         guard var stream = streams[streamID] else { return }
         let rejection = RequestBodyCheck.check(nil, length: stream.bodyLength)!
-        _ = state.received(token: nil, problem: "stream \(streamID): \(rejection.problem)")
+        _ = state.received(token: nil, problem: "stream \(Int(streamID)): \(rejection.problem)")
         stream.phase = .answeredEarly
         stream.body = nil
         streams[streamID] = stream

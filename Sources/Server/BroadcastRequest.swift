@@ -77,8 +77,10 @@ struct BroadcastRequest: Sendable {
             var numbers: [String] = []
             numbers.reserveCapacity(list.count)
             for (i, item) in list.enumerated() {
-                guard let n = item.stringValue, (1...64).contains(n.utf8.count) else {
-                    throw APIError.unprocessable("audience.cards[\(i)] must be a card number (1–64 characters)", field: "audience.cards")
+                guard let n = item.stringValue, (1...64).contains(n.utf8.count),
+                      !n.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+                else {
+                    throw APIError.unprocessable("audience.cards[\(i)] must be a card number (1–64 characters, no control characters)", field: "audience.cards")
                 }
                 numbers.append(n)
             }

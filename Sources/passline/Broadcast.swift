@@ -81,7 +81,7 @@ struct BroadcastCommand: AsyncParsableCommand {
         say("""
             broadcast \(id): \(last["state"]?.stringValue ?? "?") in \(String(format: "%.1f", elapsed)) s
               targeted:  \(last.int("targetedHouseholds")) households, \(last.int("targetedCards")) cards\(last.int("unmatched") > 0 ? " (\(last.int("unmatched")) listed entries matched nothing)" : "")
-              updated:   \(last.int("cardsUpdated")) cards, \(last.int("householdsGranted")) households granted \(last.int("points")) points
+              updated:   \(last.int("cardsUpdated")) cards\(last.int("points") > 0 ? ", \(last.int("householdsGranted")) households granted \(last.int("points")) points" : " (message only)")
               pushes:    \(last.int("pushesRecorded")) recorded, \(last.int("pushesSent")) sent, \(last.int("pushesFailed")) failed
               fetched:   \(last.int("fetched")) passes fetched back so far
             """)

@@ -65,7 +65,7 @@ import Testing
     }
 
     /// Encodes payloads across every version and level, and every mask, and reads them back with zbarimg.
-    @Test func zbarimgDecodesEveryVersionLevelAndMask() throws {
+    @Test func zbarimgDecodesEveryVersionLevelAndMask() async throws {
         guard let zbarimg = Tool.path("zbarimg", package: "zbar-tools") else { return }
         let dir = try Tool.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -91,14 +91,14 @@ import Testing
             cases.append((file, text, "mask \(mask)"))
         }
         for c in cases {
-            let result = try Tool.run(zbarimg, ["-q", "--raw", "-Sdisable", "-Sqrcode.enable", c.file])
+            let result = try await Tool.run(zbarimg, ["-q", "--raw", "-Sdisable", "-Sqrcode.enable", c.file])
             #expect(result.status == 0, "\(c.what): zbarimg found nothing (\(result.stderr))")
             #expect(result.stdout.trimmingCharacters(in: .newlines) == c.text, "\(c.what)")
         }
     }
 
     /// The SVG a page shows, rasterised by librsvg and read back by zbarimg.
-    @Test func svgRasterisedByRsvgDecodes() throws {
+    @Test func svgRasterisedByRsvgDecodes() async throws {
         guard let rsvg = Tool.path("rsvg-convert", package: "librsvg2-bin"), let zbarimg = Tool.path("zbarimg", package: "zbar-tools") else { return }
         let dir = try Tool.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -108,9 +108,9 @@ import Testing
         #expect(svg.contains("<title>a &lt;link&gt; &amp; &quot;more&quot;</title>"))
         let svgFile = dir.appendingPathComponent("qr.svg"), png = dir.appendingPathComponent("qr.png")
         try Data(svg.utf8).write(to: svgFile)
-        let rendered = try Tool.run(rsvg, ["-o", png.path, svgFile.path])
+        let rendered = try await Tool.run(rsvg, ["-o", png.path, svgFile.path])
         #expect(rendered.status == 0, "rsvg-convert: \(rendered.stderr)")
-        let decoded = try Tool.run(zbarimg, ["-q", "--raw", png.path])
+        let decoded = try await Tool.run(zbarimg, ["-q", "--raw", png.path])
         #expect(decoded.stdout.trimmingCharacters(in: .newlines) == link)
     }
 }

@@ -307,6 +307,29 @@ struct PoolHarness {
         #expect(harness.closes == [first])
     }
 
+    @Test func idleConnectionClosesAndReopensOnDemand() {
+        var harness = PoolHarness()
+        let first = harness.submit()
+        let connection = harness.connects[0]
+        harness.connected(connection)
+        _ = harness.outbox(connection)
+        harness.respond(connection, 1)
+        #expect(harness.outcome(first) == .delivered)
+        harness.at(599)
+        harness.event { pool, now, _ in pool.pingAcknowledged(connection, now: now) }
+        harness.tick()
+        #expect(harness.closes.isEmpty)
+        harness.at(600)
+        harness.tick()
+        #expect(harness.closes == [connection])
+        // No demand, no new connection; the next push opens one.
+        harness.at(700)
+        harness.tick()
+        #expect(harness.connects.count == 1)
+        harness.submit()
+        #expect(harness.connects.count == 2)
+    }
+
     @Test func shutdownCompletesEverything() {
         var harness = PoolHarness(PoolHarness.settings(connections: 1))
         let inFlight = harness.submit()

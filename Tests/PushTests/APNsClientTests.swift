@@ -111,6 +111,28 @@ import Testing
         }
     }
 
+    @Test func inFlightStreamsRefusedOnALimitDropAreResent() async throws {
+        let fixture = try ClientFixture.get()
+        var permanent: [String: MockFault] = [:]
+        for index in stride(from: 1_300, to: 1_600, by: 25) { permanent[pushToken(index).hex] = .badDeviceToken }
+        // As APNs was seen to do: a rejection refuses every other stream in flight on that connection.
+        let behavior = MockBehavior(
+            latency: .milliseconds(2), permanent: permanent, dropStreamLimitAfterRejection: true, refuseInFlightStreamsOnDrop: true)
+        // Each of the 12 rejections may refuse a request once more: allow enough re-sends for all.
+        try await withClient(fixture, behavior: behavior, connections: 2, configure: { $0.maxResendsPerRequest = 30 }) { client, mock in
+            let requests = (1_300..<1_600).map { PushRequest(token: pushToken($0), topic: fixture.topic) }
+            let outcomes = await sendAll(client, requests)
+            for (request, outcome) in zip(requests, outcomes) {
+                #expect(outcome == (permanent[request.token.hex] != nil ? .badToken(.badDeviceToken) : .delivered))
+            }
+            let stats = mock.stats()
+            #expect(stats.streamsReset > 0)
+            #expect(stats.accepted == 288)
+            // Refused streams were never processed: re-sending them delivered nothing twice.
+            #expect(stats.acceptedByToken.count == 288 && stats.acceptedByToken.values.allSatisfy { $0 == 1 })
+        }
+    }
+
     @Test func refusedStreamsAreResent() async throws {
         let fixture = try ClientFixture.get()
         let refused = pushToken(700)
@@ -146,13 +168,14 @@ import Testing
             randomFaultRate: 0.05,
             randomFaults: [.internalServerError, .serviceUnavailable, .unregistered(timestampMilliseconds: 1), .tooManyRequests],
             seed: 42)
-        try await withClient(fixture, behavior: behavior, connections: 4) { client, mock in
+        // A generous deadline: this is about every send ending exactly once, not about speed (debug
+        // builds on a shared machine are slow).
+        try await withClient(fixture, behavior: behavior, connections: 4, configure: { $0.requestTimeout = .seconds(120) }) { client, mock in
             let requests = (0..<count).map { PushRequest(token: pushToken(10_000 + $0), topic: fixture.topic) }
             let outcomes = await sendAll(client, requests)
             #expect(outcomes.count == count)
             let delivered = outcomes.filter { $0 == .delivered }.count
             let stats = mock.stats()
-            print("DEBUG", Dictionary(outcomes.map { ("\($0)", 1) }, uniquingKeysWith: +), stats.requests, stats.accepted, stats.protocolErrors.prefix(3))
             #expect(stats.accepted == delivered)
             #expect(stats.requests == count)
             #expect(delivered > count * 8 / 10)

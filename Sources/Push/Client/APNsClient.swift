@@ -16,6 +16,8 @@ extension APNsReason {
 /// APNs or network trouble and holds at most ``APNsClientConfiguration/maxPendingRequests``
 /// waiting requests per topic (beyond that, `.retry(.transport(.overloaded))` at once). Pushes APNs
 /// never processed (GOAWAY, REFUSED_STREAM, a dropped connection) are re-sent on another connection.
+///
+/// Call ``shutdown()`` when done: it closes the connections and stops the pools' timers.
 public final class APNsClient: PushSender {
     public let configuration: APNsClientConfiguration
     private let pools: [String: APNsPool]

@@ -26,24 +26,30 @@ final class APNsConnectionHandler: ChannelInboundHandler {
 
     private let pool: APNsPool
     private let id: ConnectionID
+    /// Below HTTP/2: lets us flush HTTP/2 per request (in order) but TLS once per batch.
+    private let batcher: FlushBatcher
     private var context: ChannelHandlerContext?
     private var headers: APNsRequestHeaders
     private var body: ByteBuffer
     /// Swapped with the pool's outbox on each drain, so the two arrays' capacity is reused.
     private var outbox: [OutboxItem] = []
+    /// What this read burst brought, for the pool at the end of the burst.
+    private var events: [ConnectionEvent] = []
     /// Responses whose HEADERS said more is coming (a JSON body): status and body so far.
     private var partial: [Int32: (status: Int, body: ByteBuffer?)] = [:]
     private var peerMaxConcurrentStreams: Int?
     private var sawSettings = false
     private var pingCounter: UInt64 = 0
 
-    init(pool: APNsPool, id: ConnectionID) {
+    init(pool: APNsPool, id: ConnectionID, batcher: FlushBatcher) {
         self.pool = pool
         self.id = id
+        self.batcher = batcher
         let shared = pool.shared
         self.headers = APNsRequestHeaders(authority: shared.endpoint.authority, topic: shared.topic, expiration: shared.expiration)
         self.body = ByteBuffer(string: "{}")
         outbox.reserveCapacity(256)
+        events.reserveCapacity(256)
     }
 
     private var logger: Logger { pool.shared.logger }
@@ -68,17 +74,17 @@ final class APNsConnectionHandler: ChannelInboundHandler {
         case .rstStream(let code):
             let stream = Int32(frame.streamID)
             partial[stream] = nil
-            pool.streamReset(id, stream: StreamID(stream), refused: code == .refusedStream)
+            events.append(.reset(StreamID(stream), refused: code == .refusedStream))
         case .settings(.settings(let settings)):
             var limit = peerMaxConcurrentStreams
             for setting in settings where setting.parameter == .maxConcurrentStreams { limit = setting.value }
             if !sawSettings {
                 sawSettings = true
                 peerMaxConcurrentStreams = limit
-                pool.connected(id, maxConcurrentStreams: limit)
+                events.append(.connected(maxConcurrentStreams: limit))
             } else if limit != peerMaxConcurrentStreams {
                 peerMaxConcurrentStreams = limit
-                pool.settingsChanged(id, maxConcurrentStreams: limit)
+                events.append(.settingsChanged(maxConcurrentStreams: limit))
             }
         case .goAway(let lastStreamID, let errorCode, let opaqueData):
             // APNs explains itself in JSON (e.g. {"reason":"Shutdown"}); no secrets in it.
@@ -86,17 +92,25 @@ final class APNsConnectionHandler: ChannelInboundHandler {
             logger.info("APNs sent GOAWAY", metadata: [
                 "connection": "\(id)", "lastStreamID": "\(lastStreamID)", "errorCode": "\(errorCode)", "debug": "\(reason.prefix(200))",
             ])
-            pool.goAway(id, lastStreamID: StreamID(Int32(lastStreamID)), errorCode: UInt32(errorCode.networkCode))
+            events.append(.goAway(lastStreamID: StreamID(Int32(lastStreamID)), errorCode: UInt32(errorCode.networkCode)))
         case .ping(_, ack: true):
-            pool.pingAcknowledged(id)
+            events.append(.pingAcknowledged)
         case .settings(.ack), .ping, .priority, .windowUpdate, .pushPromise, .alternativeService, .origin:
             break
         }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        drainOutbox()
+        // The burst's events and the outbox it refilled, under one lock; then one flush.
+        pool.process(&events, from: id, outbox: &outbox)
+        writeOutbox(context: context)
         context.fireChannelReadComplete()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if !events.isEmpty { pool.process(&events, from: id, outbox: &outbox) }
+        outbox.removeAll(keepingCapacity: true)
+        context.fireChannelInactive()
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -115,7 +129,9 @@ final class APNsConnectionHandler: ChannelInboundHandler {
             logger.debug("HTTP/2 stream error", metadata: ["connection": "\(id)", "error": "\(error)"])
             return
         }
-        logger.warning("APNs connection failed: \(error)", metadata: ["connection": "\(id)"])
+        // APNs closing a connection without TLS close_notify is routine (idle, maintenance).
+        let routine = (error as? NIOSSLError).map { if case .uncleanShutdown = $0 { true } else { false } } ?? false
+        logger.log(level: routine ? .debug : .warning, "APNs connection failed: \(error)", metadata: ["connection": "\(id)"])
         context.close(promise: nil)
     }
 
@@ -157,18 +173,24 @@ final class APNsConnectionHandler: ChannelInboundHandler {
     private func finish(stream: Int32, status: Int, body: ByteBuffer?) {
         partial[stream] = nil
         let response = body.map { APNsResponse(status: status, body: $0.readableBytesView) } ?? APNsResponse(status: status)
-        pool.responseReceived(id, stream: StreamID(stream), response: response)
+        events.append(.response(StreamID(stream), response))
     }
 
     // MARK: Outbound
 
-    /// Writes everything in this connection's outbox and flushes once.
+    /// Writes everything in this connection's outbox and flushes once (a wake-up from the pool).
     func drainOutbox() {
         guard let context else { return }
         pool.takeOutbox(id, into: &outbox)
+        writeOutbox(context: context)
+    }
+
+    private func writeOutbox(context: ChannelHandlerContext) {
         guard !outbox.isEmpty else { return }
         var authorization: String?
         var nowSeconds: Int64 = 0
+        batcher.hold()
+        defer { batcher.release() }
         for item in outbox {
             switch item {
             case .open(let stream, _, let token):
@@ -181,6 +203,8 @@ final class APNsConnectionHandler: ChannelInboundHandler {
                 context.write(wrapOutboundOut(HTTP2Frame(streamID: streamID, payload: .headers(request))), promise: nil)
                 let data = HTTP2Frame.FramePayload.Data(data: .byteBuffer(body), endStream: true)
                 context.write(wrapOutboundOut(HTTP2Frame(streamID: streamID, payload: .data(data))), promise: nil)
+                // HTTP/2 only (the batcher holds it): sends this body now, so bodies go out in order.
+                context.flush()
             case .reset(let stream):
                 partial[stream.rawValue] = nil
                 let frame = HTTP2Frame(streamID: HTTP2StreamID(stream.rawValue), payload: .rstStream(.cancel))

@@ -104,28 +104,18 @@ final class APNsPool: Sendable {
 
     // MARK: Connection handlers (called on their event loop)
 
-    func connected(_ id: ConnectionID, maxConcurrentStreams: Int?) {
-        run(withState(skippingKickOf: id) { $0.connected(id, maxConcurrentStreams: maxConcurrentStreams, now: .now, effects: &$1) })
-    }
-
-    func settingsChanged(_ id: ConnectionID, maxConcurrentStreams: Int?) {
-        run(withState(skippingKickOf: id) { $0.settingsChanged(id, maxConcurrentStreams: maxConcurrentStreams, now: .now, effects: &$1) })
-    }
-
-    func responseReceived(_ id: ConnectionID, stream: StreamID, response: APNsResponse) {
-        run(withState(skippingKickOf: id) { $0.responseReceived(id, stream: stream, response: response, now: .now, effects: &$1) })
-    }
-
-    func streamReset(_ id: ConnectionID, stream: StreamID, refused: Bool) {
-        run(withState(skippingKickOf: id) { $0.streamReset(id, stream: stream, refused: refused, now: .now, effects: &$1) })
-    }
-
-    func goAway(_ id: ConnectionID, lastStreamID: StreamID, errorCode: UInt32) {
-        run(withState(skippingKickOf: id) { $0.goAway(id, lastStreamID: lastStreamID, errorCode: errorCode, now: .now, effects: &$1) })
-    }
-
-    func pingAcknowledged(_ id: ConnectionID) {
-        locked.withLock { $0.state.pingAcknowledged(id, now: .now) }
+    /// Applies what connection `id` read (in order), then hands over its outbox, under one lock:
+    /// one lock per read burst rather than per response.
+    func process(_ events: inout [ConnectionEvent], from id: ConnectionID, outbox: inout [OutboxItem]) {
+        let work = locked.withLock { locked -> Work in
+            var effects = State.Effects()
+            let now = ContinuousClock.now
+            for event in events { locked.state.handle(event, from: id, now: now, effects: &effects) }
+            locked.state.takeOutbox(id, into: &outbox)
+            return resolve(effects, in: &locked, skippingKickOf: id)
+        }
+        events.removeAll(keepingCapacity: true)
+        run(work)
     }
 
     /// The handler's outbox: see ``APNsPoolState/takeOutbox(_:into:)``.
@@ -146,7 +136,10 @@ final class APNsPool: Sendable {
             }
             .connect(host: shared.endpoint.host, port: shared.endpoint.port)
             .whenFailure { [self] error in
-                shared.logger.warning(
+                // Not worth a warning if the pool had given up on it (shutdown, handshake timeout).
+                let wanted = locked.withLock { $0.state.contains(id) }
+                shared.logger.log(
+                    level: wanted ? .warning : .debug,
                     "cannot connect to APNs at \(shared.endpoint.host):\(shared.endpoint.port): \(error)",
                     metadata: ["connection": "\(id)"]
                 )
@@ -158,8 +151,9 @@ final class APNsPool: Sendable {
     private func configure(_ channel: any Channel, id: ConnectionID) throws {
         let tls = try NIOSSLClientHandler(context: shared.sslContext, serverHostname: shared.serverHostname)
         let http2 = NIOHTTP2Handler(mode: .client, connectionConfiguration: Self.http2Connection, streamConfiguration: Self.http2Streams)
-        let handler = APNsConnectionHandler(pool: self, id: id)
-        try channel.pipeline.syncOperations.addHandlers([tls, http2, handler])
+        let batcher = FlushBatcher()
+        let handler = APNsConnectionHandler(pool: self, id: id, batcher: batcher)
+        try channel.pipeline.syncOperations.addHandlers([tls, batcher, http2, handler])
         let link = Link(channel: channel, handler: NIOLoopBound(handler, eventLoop: channel.eventLoop))
         let wanted = locked.withLock { locked -> Bool in
             guard locked.state.contains(id) else { return false }
@@ -204,8 +198,8 @@ final class APNsPool: Sendable {
         }
     }
 
-    /// Resolves connection IDs to links. A kick of `current` is skipped: its handler is in a read
-    /// and drains its outbox when the read completes, so many responses make one flush.
+    /// Resolves connection IDs to links. A kick of `current` is skipped: its handler has just taken
+    /// its outbox.
     private func resolve(_ effects: State.Effects, in locked: inout Locked, skippingKickOf current: ConnectionID?) -> Work {
         var work = Work()
         work.completions = effects.completions
@@ -254,6 +248,8 @@ final class APNsPool: Sendable {
             HTTP2Setting(parameter: .maxConcurrentStreams, value: 0),
             HTTP2Setting(parameter: .maxHeaderListSize, value: 16_384),
         ]
+        // We build every request header block ourselves and read only `:status` back.
+        configuration.headerBlockValidation = .disabled
         configuration.maximumConnectionGlitches = 1_000_000
         configuration.maximumRecentlyResetStreams = 4_096
         configuration.controlFrameRateLimit.maximumCount = 10_000

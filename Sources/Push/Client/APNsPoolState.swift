@@ -16,6 +16,19 @@ enum OutboxItem: Sendable, Hashable {
     case ping
 }
 
+/// What a connection's handler read, in order; handed to the pool once per read burst.
+enum ConnectionEvent: Sendable, Hashable {
+    /// APNs's first SETTINGS: the connection is up.
+    case connected(maxConcurrentStreams: Int?)
+    /// APNs changed SETTINGS_MAX_CONCURRENT_STREAMS.
+    case settingsChanged(maxConcurrentStreams: Int?)
+    case response(StreamID, APNsResponse)
+    /// RST_STREAM; `refused` for REFUSED_STREAM.
+    case reset(StreamID, refused: Bool)
+    case goAway(lastStreamID: StreamID, errorCode: UInt32)
+    case pingAcknowledged
+}
+
 /// The connection pool of one topic as a pure value: requests and network events in, effects out.
 ///
 /// It owns one ``APNsConnectionStateMachine`` per connection and a bounded FIFO of requests
@@ -64,23 +77,9 @@ struct APNsPoolState<Waiter> {
         var resends = 0
     }
 
-    private struct Connection {
-        let id: ConnectionID
-        var machine: APNsConnectionStateMachine
-        var outbox: [OutboxItem] = []
-        var kickPending = false
-        var lastUsed: ContinuousClock.Instant
-        /// A response arrived: the endpoint and credentials work.
-        var answered = false
-    }
-
-    private struct Slot {
-        var connection: Connection?
-        /// Consecutive failed connections, for the back-off.
-        var failures = 0
-        /// No new connection before this (back-off).
-        var notBefore: ContinuousClock.Instant?
-    }
+    // Not nested in this generic type, so that reading them needs no generic value witnesses.
+    private typealias Connection = PoolConnection
+    private typealias Slot = PoolSlot
 
     private enum Place {
         case slot(Int)
@@ -92,7 +91,7 @@ struct APNsPoolState<Waiter> {
     /// Connections taken out of their slot (GOAWAY, rotation, provider token) finishing their streams.
     private var retired: [ConnectionID: Connection] = [:]
     private var records: [RequestID: Record] = [:]
-    private var waiting = CircularBuffer<RequestID>()
+    private var waiting = CircularBuffer<PoolWaiting>()
     private var nextRequest: UInt64 = 0
     private var nextConnection: UInt64 = 0
     private var lastConnectStart: ContinuousClock.Instant?
@@ -135,7 +134,7 @@ struct APNsPoolState<Waiter> {
 
     /// Every connection the pool knows (open, connecting or draining).
     var connectionIDs: [ConnectionID] {
-        slots.compactMap { $0.connection?.id } + retired.keys
+        slots.compactMap(\.id) + retired.keys
     }
 
     /// Whether `id` is still part of the pool (a channel for an unknown one is closed at once).
@@ -163,12 +162,12 @@ struct APNsPoolState<Waiter> {
             }
         }
         nextRequest &+= 1
-        let id = RequestID(nextRequest)
-        records[id] = Record(token: token, waiter: waiter, deadline: now.advanced(by: settings.requestTimeout))
+        let entry = PoolWaiting(request: RequestID(nextRequest), deadline: now.advanced(by: settings.requestTimeout), token: token)
+        records[entry.request] = Record(token: token, waiter: waiter, deadline: entry.deadline)
         if let fastSlot {
-            assign(id, to: fastSlot, now: now, effects: &effects)
+            assign(entry, to: fastSlot, now: now, effects: &effects)
         } else {
-            waiting.append(id)
+            waiting.append(entry)
         }
     }
 
@@ -185,8 +184,10 @@ struct APNsPoolState<Waiter> {
         for index in buffer.indices {
             let item = buffer[index]
             if case .open(let stream, let request, _) = item {
-                guard let record = records[request], record.connection == id, record.stream == stream else { continue }
-                records[request]!.written = true
+                guard let position = records.index(forKey: request), records.values[position].connection == id,
+                      records.values[position].stream == stream
+                else { continue }
+                records.values[position].written = true
             }
             buffer[kept] = item
             kept += 1
@@ -195,6 +196,18 @@ struct APNsPoolState<Waiter> {
     }
 
     // MARK: Network events
+
+    /// One event read from connection `id`.
+    mutating func handle(_ event: ConnectionEvent, from id: ConnectionID, now: ContinuousClock.Instant, effects: inout Effects) {
+        switch event {
+        case .connected(let limit): connected(id, maxConcurrentStreams: limit, now: now, effects: &effects)
+        case .settingsChanged(let limit): settingsChanged(id, maxConcurrentStreams: limit, now: now, effects: &effects)
+        case .response(let stream, let response): responseReceived(id, stream: stream, response: response, now: now, effects: &effects)
+        case .reset(let stream, let refused): streamReset(id, stream: stream, refused: refused, now: now, effects: &effects)
+        case .goAway(let last, let code): goAway(id, lastStreamID: last, errorCode: code, now: now, effects: &effects)
+        case .pingAcknowledged: pingAcknowledged(id, now: now)
+        }
+    }
 
     /// The handshake finished and APNs's first SETTINGS arrived.
     mutating func connected(_ id: ConnectionID, maxConcurrentStreams: Int?, now: ContinuousClock.Instant, effects: inout Effects) {
@@ -309,17 +322,17 @@ struct APNsPoolState<Waiter> {
                   connection.machine.inFlightCount == 0, connection.outbox.isEmpty,
                   connection.lastUsed.duration(to: now) >= settings.idleTimeout
             else { continue }
-            let action = slots[index].connection!.machine.drain(now: now)
+            let action = slots[index].update { $0.machine.drain(now: now) }
             perform(action, on: connection.id, failure: .connectionReset, now: now, effects: &effects)
         }
         while let first = waiting.first {
-            guard let record = records[first] else {
+            guard isWaiting(first.request) else {
                 waiting.removeFirst()
                 continue
             }
-            guard record.deadline <= now else { break }
+            guard first.deadline <= now else { break }
             waiting.removeFirst()
-            complete(first, .retry(.transport(.timedOut)), effects: &effects)
+            complete(first.request, .retry(.transport(.timedOut)), effects: &effects)
         }
         startConnections(now: now, effects: &effects)
         dispatchWaiting(now: now, effects: &effects)
@@ -410,7 +423,7 @@ struct APNsPoolState<Waiter> {
     /// GOAWAY to every connection does not bring them all back in the same instant.
     private mutating func retire(_ id: ConnectionID, backOff jitter: Bool, now: ContinuousClock.Instant) {
         guard case .slot(let index) = locate(id), let connection = slots[index].connection else { return }
-        slots[index].connection = nil
+        slots[index].set(nil)
         retired[id] = connection
         if jitter {
             backOff(slot: index, now: now)
@@ -424,13 +437,13 @@ struct APNsPoolState<Waiter> {
     /// Sends the waiting requests, oldest first, while some connection has a free stream.
     private mutating func dispatchWaiting(now: ContinuousClock.Instant, effects: inout Effects) {
         while let first = waiting.first {
-            guard let record = records[first], record.connection == nil else {
+            guard isWaiting(first.request) else {
                 waiting.removeFirst()
                 continue
             }
-            if record.deadline <= now {
+            if first.deadline <= now {
                 waiting.removeFirst()
-                complete(first, .retry(.transport(.timedOut)), effects: &effects)
+                complete(first.request, .retry(.transport(.timedOut)), effects: &effects)
                 continue
             }
             guard let index = bestSlot() else { return }
@@ -439,20 +452,36 @@ struct APNsPoolState<Waiter> {
         }
     }
 
+    /// Whether `request` is outstanding and not on a connection (a queue entry may be stale).
+    private func isWaiting(_ request: RequestID) -> Bool {
+        guard let position = records.index(forKey: request) else { return false }
+        return records.values[position].connection == nil
+    }
+
     /// Reserves a stream for `request` on the connection in slot `index`, which has a free one.
-    private mutating func assign(_ request: RequestID, to index: Int, now: ContinuousClock.Instant, effects: inout Effects) {
-        let deadline = records[request]!.deadline
-        guard let stream = slots[index].connection!.machine.reserveStream(for: request, deadline: deadline, now: now) else {
+    private mutating func assign(_ entry: PoolWaiting, to index: Int, now: ContinuousClock.Instant, effects: inout Effects) {
+        // One in-place pass over the connection: this runs for every request.
+        let reserved = update(.slot(index)) { connection -> (StreamID, ConnectionID, kick: Bool, draining: Bool)? in
+            guard let stream = connection.machine.reserveStream(for: entry.request, deadline: entry.deadline, now: now) else {
+                return nil
+            }
+            connection.lastUsed = now
+            connection.outbox.append(.open(stream, entry.request, entry.token))
+            let kick = !connection.kickPending
+            connection.kickPending = true
+            return (stream, connection.id, kick, connection.machine.phase == .draining)
+        }
+        guard let (stream, id, kick, draining) = reserved else {
             // bestSlot said it had room; keep the request rather than lose it.
-            waiting.prepend(request)
+            waiting.prepend(entry)
             return
         }
-        let id = slots[index].connection!.id
-        records[request]!.connection = id
-        records[request]!.stream = stream
-        slots[index].connection!.lastUsed = now
-        enqueue(.open(stream, request, records[request]!.token), on: .slot(index), effects: &effects)
-        if slots[index].connection!.machine.phase == .draining {
+        if kick { effects.kicks.append(id) }
+        if let position = records.index(forKey: entry.request) {
+            records.values[position].connection = id
+            records.values[position].stream = stream
+        }
+        if draining {
             // That was the last stream ID: the slot needs a new connection.
             retire(id, backOff: false, now: now)
             startConnections(now: now, effects: &effects)
@@ -473,7 +502,7 @@ struct APNsPoolState<Waiter> {
             record.stream = nil
             record.written = false
             records[request] = record
-            waiting.prepend(request)
+            waiting.prepend(PoolWaiting(request: request, deadline: record.deadline, token: record.token))
         }
     }
 
@@ -483,8 +512,8 @@ struct APNsPoolState<Waiter> {
     }
 
     private mutating func failWaiting(_ failure: TransportFailure, effects: inout Effects) {
-        while let request = waiting.popFirst() {
-            complete(request, .retry(.transport(failure)), effects: &effects)
+        while let entry = waiting.popFirst() {
+            complete(entry.request, .retry(.transport(failure)), effects: &effects)
         }
     }
 
@@ -504,10 +533,9 @@ struct APNsPoolState<Waiter> {
     private func bestSlot() -> Int? {
         var best: Int?
         var bestFree = 0
-        for index in slots.indices {
-            guard let free = slots[index].connection?.machine.availableStreams, free > bestFree else { continue }
+        for index in slots.indices where slots[index].free > bestFree {
             best = index
-            bestFree = free
+            bestFree = slots[index].free
         }
         return best
     }
@@ -515,15 +543,15 @@ struct APNsPoolState<Waiter> {
     /// Whether no connection is up or on its way and every slot's last attempt failed: new
     /// requests are refused at once rather than queued until their deadline.
     private var isUnreachable: Bool {
-        !hasUsableConnection && slots.allSatisfy { $0.failures > 0 }
+        if hasUsableConnection { return false }
+        for index in slots.indices where slots[index].failures == 0 { return false }
+        return true
     }
 
     /// Whether some slot's connection is up or on its way up.
     private var hasUsableConnection: Bool {
-        slots.contains { slot in
-            guard let phase = slot.connection?.machine.phase else { return false }
-            return phase == .active || phase == .connecting || phase == .idle
-        }
+        for index in slots.indices where slots[index].usable { return true }
+        return false
     }
 
     /// Opens connections for empty slots whose back-off is over, while there is demand, one per
@@ -532,14 +560,14 @@ struct APNsPoolState<Waiter> {
         guard !isShutDown else { return }
         let demand = !waiting.isEmpty || lastDemand.map { $0.duration(to: now) < settings.idleTimeout } ?? false
         guard demand else { return }
-        for index in slots.indices where slots[index].connection == nil {
+        for index in slots.indices where slots[index].id == nil {
             if let notBefore = slots[index].notBefore, notBefore > now { continue }
             if hasUsableConnection, let last = lastConnectStart, last.duration(to: now) < settings.stagger { return }
             nextConnection += 1
             let id = ConnectionID(rawValue: nextConnection)
             var machine = APNsConnectionStateMachine(configuration: settings.connection)
             machine.connect(now: now)
-            slots[index].connection = Connection(id: id, machine: machine, lastUsed: now)
+            slots[index].set(Connection(id: id, machine: machine, lastUsed: now))
             slots[index].notBefore = nil
             lastConnectStart = now
             effects.connects.append(id)
@@ -553,14 +581,14 @@ struct APNsPoolState<Waiter> {
     }
 
     private func locate(_ id: ConnectionID) -> Place? {
-        for index in slots.indices where slots[index].connection?.id == id { return .slot(index) }
+        for index in slots.indices where slots[index].id == id { return .slot(index) }
         return retired[id] == nil ? nil : .retired(id)
     }
 
     @discardableResult
     private mutating func update<Result>(_ place: Place, _ body: (inout Connection) -> Result) -> Result {
         switch place {
-        case .slot(let index): body(&slots[index].connection!)
+        case .slot(let index): slots[index].update(body)
         case .retired(let id): body(&retired[id]!)
         }
     }
@@ -569,11 +597,73 @@ struct APNsPoolState<Waiter> {
     private mutating func remove(_ place: Place) -> Connection {
         switch place {
         case .slot(let index):
-            defer { slots[index].connection = nil }
+            defer { slots[index].set(nil) }
             return slots[index].connection!
         case .retired(let id):
             return retired.removeValue(forKey: id)!
         }
+    }
+}
+
+/// A request waiting for a stream, with what sending it needs.
+struct PoolWaiting {
+    var request: RequestID
+    var deadline: ContinuousClock.Instant
+    var token: PushToken
+}
+
+/// One connection of an ``APNsPoolState``.
+struct PoolConnection {
+    let id: ConnectionID
+    var machine: APNsConnectionStateMachine
+    var outbox: [OutboxItem] = []
+    var kickPending = false
+    var lastUsed: ContinuousClock.Instant
+    /// A response arrived: the endpoint and credentials work.
+    var answered = false
+}
+
+/// A place for one connection of an ``APNsPoolState``, kept across reconnections.
+struct PoolSlot {
+    /// Changed only through ``set(_:)`` and ``update(_:)``, which keep the cached fields below right.
+    private(set) var connection: PoolConnection?
+    /// Consecutive failed connections, for the back-off.
+    var failures = 0
+    /// No new connection before this (back-off).
+    var notBefore: ContinuousClock.Instant?
+    /// Read on every request, so kept apart from the connection (reading through it would copy it).
+    private(set) var id: ConnectionID?
+    /// Free streams on the connection now.
+    private(set) var free = 0
+    /// Whether the connection is up or on its way up.
+    private(set) var usable = false
+
+    mutating func set(_ connection: PoolConnection?) {
+        self.connection = connection
+        refresh()
+    }
+
+    /// Changes the connection (there must be one) in place.
+    mutating func update<Result>(_ body: (inout PoolConnection) -> Result) -> Result {
+        let result = body(&connection!)
+        refresh()
+        return result
+    }
+
+    private mutating func refresh() {
+        guard connection != nil else {
+            (id, free, usable) = (nil, 0, false)
+            return
+        }
+        (id, free, usable) = connection!.summary()
+    }
+}
+
+extension PoolConnection {
+    /// Mutating only so that it is read in place.
+    fileprivate mutating func summary() -> (id: ConnectionID, free: Int, usable: Bool) {
+        let phase = machine.phase
+        return (id, machine.availableStreams, phase == .active || phase == .connecting || phase == .idle)
     }
 }
 
