@@ -155,11 +155,16 @@ extension BroadcastStore {
                 return .finished
             }
 
-            // Each statement below picks the batch's households with the same condition.
+            // Each statement below picks the batch's households with the same condition. Where it
+            // joins cards it also bounds `c.account_id` by the batch's range itself, so PostgreSQL's
+            // planner range-scans cards_by_account instead of hashing all the cards for every batch.
             func statement(_ prefix: [SQLValue] = [], _ make: (String, inout SQLBinds) -> String) -> (String, [SQLValue]) {
                 var b = SQLBinds(values: prefix)
                 let households = selection.households(&b, lo: cursor, hi: upper)
                 return (make(households, &b), b.values)
+            }
+            func cardRange(_ b: inout SQLBinds, _ column: String = "c.account_id") -> String {
+                "\(column) > \(b.add(.integer(cursor))) AND \(column) <= \(b.add(.integer(upper)))"
             }
 
             let (lockSQL, lockBinds) = statement { h, _ in
@@ -192,7 +197,7 @@ extension BroadcastStore {
             }
 
             let (cardsSQL, cardsBinds) = statement { h, b in
-                "UPDATE cards SET broadcast_id = \(b.add(.integer(id))) WHERE status = 'active' AND account_id IN (SELECT a.id FROM accounts a WHERE \(h))"
+"UPDATE cards SET broadcast_id = \(b.add(.integer(id))) WHERE status = 'active' AND \(cardRange(&b, "account_id")) AND account_id IN (SELECT a.id FROM accounts a WHERE \(h))"
             }
             let cards = try await Self.changing(db, cardsSQL, cardsBinds)
 
@@ -206,7 +211,7 @@ extension BroadcastStore {
                 FROM accounts a JOIN cards c ON c.account_id = a.id
                 JOIN registrations r ON r.pass_type_id = c.pass_type_id AND r.serial_number = c.serial_number
                 JOIN devices d ON d.device_library_id = r.device_library_id
-                WHERE \(h)\(changed)\(pg ? " ORDER BY 1, 2" : "")
+                WHERE \(h) AND \(cardRange(&b))\(changed)\(pg ? " ORDER BY 1, 2" : "")
                 ON CONFLICT (push_token, pass_type_id) DO UPDATE SET
                     due_at = CASE WHEN excluded.due_at < push_due.due_at THEN excluded.due_at ELSE push_due.due_at END,
                     generation = push_due.generation + 1, attempts = 0, broadcast_id = excluded.broadcast_id
@@ -228,13 +233,13 @@ extension BroadcastStore {
 
             let passes = "(pass_type_id, serial_number) IN (SELECT c.pass_type_id, c.serial_number FROM accounts a JOIN cards c ON c.account_id = a.id WHERE "
             if pg {
-                let (lockPasses, lockPassBinds) = statement { h, _ in
-                    "SELECT COUNT(*) FROM (SELECT 1 FROM passes WHERE \(passes)\(h)\(changed)) ORDER BY pass_type_id, serial_number FOR UPDATE) s"
+                let (lockPasses, lockPassBinds) = statement { h, b in
+                    "SELECT COUNT(*) FROM (SELECT 1 FROM passes WHERE \(passes)\(h) AND \(cardRange(&b))\(changed)) ORDER BY pass_type_id, serial_number FOR UPDATE) s"
                 }
                 try await db.query(lockPasses, lockPassBinds)
             }
             // stampPasses binds `now` as $1; the selection's binds follow.
-            let (stampSelection, stampBinds) = statement([.integer(seconds)]) { h, _ in "\(passes)\(h)\(changed))" }
+            let (stampSelection, stampBinds) = statement([.integer(seconds)]) { h, b in "\(passes)\(h) AND \(cardRange(&b))\(changed))" }
             _ = try await RegistryStore.stampPasses(db, selection: stampSelection, binds: Array(stampBinds.dropFirst()), now: seconds)
             try await beforeCommit()
             return .progressed(households: households, cards: cards, pushes: pushes)

@@ -38,7 +38,7 @@ public enum PushSettlement: Sendable, Hashable {
 /// The durable push outbox (`push_due`).
 ///
 /// Pass changes write rows in their own transactions (``recordDue(_:passes:binds:now:broadcastID:)``);
-/// dispatchers ``claim(limit:now:lease:)`` due rows and ``settle(_:now:)`` them. A claim moves the
+/// dispatchers ``claim(limit:now:lease:excluding:)`` due rows and ``settle(_:now:)`` them. A claim moves the
 /// row's due time forward by a lease instead of holding a transaction across the network, so a
 /// worker killed mid-flight loses nothing: its rows fall due again when the lease ends
 /// (at-least-once). On PostgreSQL claims use `FOR UPDATE SKIP LOCKED`, so servers share the work.
@@ -77,18 +77,20 @@ public struct PushOutboxStore: Sendable {
     }
 
     /// Takes up to `limit` rows due at `now`, hiding them from other claims for `lease`.
-    public func claim(limit: Int, now: Date = Date(), lease: Duration = .seconds(60)) async throws -> [DuePush] {
+    public func claim(limit: Int, now: Date = Date(), lease: Duration = .seconds(60), excluding: Set<String> = []) async throws -> [DuePush] {
         let seconds = Int64(now.timeIntervalSince1970)
         // Rounded up: due times are whole seconds, and a lease must never end early.
         let until = Int64(now.timeIntervalSince1970.rounded(.up)) + max(1, lease.components.seconds)
         let skipLocked = database.dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
+        let excluded = excluding.sorted()
+        let notIn = excluded.isEmpty ? "" : " AND pass_type_id NOT IN (\((0..<excluded.count).map { "$\($0 + 4)" }.joined(separator: ", ")))"
         return try await database.transaction { db in
             try await db.query(
                 """
                 UPDATE push_due SET due_at = $1 WHERE (push_token, pass_type_id) IN (
-                    SELECT push_token, pass_type_id FROM push_due WHERE due_at <= $2 ORDER BY due_at LIMIT $3\(skipLocked))
+                    SELECT push_token, pass_type_id FROM push_due WHERE due_at <= $2\(notIn) ORDER BY due_at LIMIT $3\(skipLocked))
                 RETURNING push_token, pass_type_id, client, generation, attempts, broadcast_id
-                """, [.integer(until), .integer(seconds), .integer(Int64(limit))]
+                """, [.integer(until), .integer(seconds), .integer(Int64(limit))] + excluded.map(SQLValue.text)
             ).map { r in
                 DuePush(
                     pushToken: r.text(0) ?? "", passTypeIdentifier: r.text(1) ?? "", client: WalletClient(rawValue: r.text(2) ?? "") ?? .apple,

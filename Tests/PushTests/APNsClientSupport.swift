@@ -37,7 +37,9 @@ struct ClientFixture: Sendable {
             url: mock.url,
             additionalTrustRootsPEM: identity.trustRootPEM,
             connectionsPerTopic: connections,
-            requestTimeout: .seconds(10),
+            // Generous: deadlines are a safety net here, not what most tests are about (those that
+            // test them set their own); a loaded CI machine must not turn slowness into failures.
+            requestTimeout: .seconds(120),
             reconnectBackoff: .init(base: .milliseconds(20), cap: .milliseconds(200)),
             connectionStagger: .zero
         )

@@ -13,10 +13,10 @@ final class MemoryOutbox: PushOutbox {
         state.withLock { $0.rows[push.token + push.topic] = Row(push: push, dueAt: .now, claimed: false) }
     }
 
-    func claim(limit: Int) async throws -> [OutboxPush] {
+    func claim(limit: Int, excluding: Set<String>) async throws -> [OutboxPush] {
         state.withLock { s in
             let now = ContinuousClock.now
-            let due = s.rows.filter { !$0.value.claimed && $0.value.dueAt <= now }.prefix(limit)
+            let due = s.rows.filter { !$0.value.claimed && $0.value.dueAt <= now && !excluding.contains($0.value.push.topic) }.prefix(limit)
             for key in due.map(\.key) { s.rows[key]?.claimed = true }
             return due.map(\.value.push)
         }
@@ -213,6 +213,20 @@ final class RecordingObserver: PushObserver {
         #expect(outbox.finals.keys.sorted() == [Self.token(99) + "pass.other"], "the other pass type still delivers")
         #expect(outbox.pending == 20, "the paused type's pushes wait in the outbox")
         #expect(sender.sent.filter { $0.key != Self.token(99) }.values.reduce(0, +) <= 2, "no burning through the queue")
+    }
+
+    @Test func anUnreachableAPNsUsesUpNoAttempts() {
+        var generator = SplitMix64(seed: 1)
+        let resolver = PushResolver(policy: RetryPolicy(maxAttempts: 1))
+        let push = OutboxPush(token: Self.token(1), topic: Self.topic, wallet: .apple, attempts: 0)
+        for failure in [TransportFailure.unreachable, .overloaded, .clientShutDown] {
+            #expect(resolver.resolve(push, after: .retry(.transport(failure)), pause: .seconds(1), now: .now, using: &generator)
+                == .deferred(after: PushResolver.unsentDelay), "never sent: however long the outage, no attempt is used")
+        }
+        guard case .finished(.failed) = resolver.resolve(push, after: .retry(.transport(.timedOut)), pause: .seconds(1), now: .now, using: &generator) else {
+            Issue.record("a push that was sent and timed out uses an attempt")
+            return
+        }
     }
 
     @Test func aWakeSendsWithoutWaitingForThePoll() async throws {

@@ -49,6 +49,7 @@ import Testing
             let second = try await outbox.claim(limit: 10, now: now, lease: .seconds(30))
             #expect(first.count == 1 && second.count == 1 && first[0].pushToken != second[0].pushToken, "a claimed row is hidden")
             #expect(try await outbox.claim(limit: 10, now: now).isEmpty)
+            #expect(try await outbox.claim(limit: 10, now: now.addingTimeInterval(31), excluding: [Self.type]).isEmpty, "a paused pass type is left alone")
             // A worker that died without settling: its rows fall due when the lease ends.
             let later = try await outbox.claim(limit: 10, now: now.addingTimeInterval(31))
             #expect(Set(later.map(\.pushToken)) == [Self.tokenA, Self.tokenB])

@@ -96,7 +96,7 @@ public final class PushDispatcher: Sendable {
         while !Task.isCancelled {
             let batch: [OutboxPush]
             do {
-                batch = try await outbox.claim(limit: claimLimit)
+                batch = try await outbox.claim(limit: claimLimit, excluding: pausedTopics())
                 failures = 0
             } catch {
                 if Task.isCancelled { break }
@@ -150,11 +150,30 @@ public final class PushDispatcher: Sendable {
         let outcome = await sender.send(PushRequest(token: token, topic: push.topic))
         observer.attempted(outcome, wallet: push.wallet)
         if case .pauseTopic(let reason) = outcome { pause(push.topic, reason: reason) }
+        if case .retry(.transport(.unreachable)) = outcome { holdBack(push.topic, for: PushResolver.unsentDelay) }
         var generator = SystemRandomNumberGenerator()
         let resolution = PushResolver(policy: configuration.retryPolicy).resolve(
             push, after: outcome, pause: configuration.pausePeriod, now: .now, using: &generator)
         if case .finished(let final) = resolution { observer.finished(final, wallet: push.wallet) }
         return resolution
+    }
+
+    /// Pass types paused now.
+    private func pausedTopics() -> Set<String> {
+        let now = ContinuousClock.now
+        return pausedUntil.withLock { paused in
+            paused = paused.filter { $0.value > now }
+            return Set(paused.keys)
+        }
+    }
+
+    /// APNs can't be reached for `topic`: stop claiming its pushes for a while instead of cycling
+    /// the outbox through a client that fails them at once. Not an alert: the client reconnects.
+    private func holdBack(_ topic: String, for duration: Duration) {
+        let until = ContinuousClock.now.advanced(by: duration)
+        pausedUntil.withLock { paused in
+            if paused[topic].map({ $0 < until }) ?? true { paused[topic] = until }
+        }
     }
 
     private func pause(_ topic: String, reason: APNsReason) {

@@ -40,8 +40,9 @@ public enum PushResolution: Sendable, Hashable {
 /// The durable queue of pushes due. Claims must be exclusive and expire (a lease), so a crashed
 /// dispatcher's pushes fall due again: delivery is at-least-once.
 public protocol PushOutbox: Sendable {
-    /// Up to `limit` pushes due now, hidden from other claims until settled or the lease ends.
-    func claim(limit: Int) async throws -> [OutboxPush]
+    /// Up to `limit` pushes due now, hidden from other claims until settled or the lease ends,
+    /// leaving out the pass types in `excluding` (paused: their pushes wait untouched).
+    func claim(limit: Int, excluding: Set<String>) async throws -> [OutboxPush]
     /// Records what became of claimed pushes.
     func settle(_ results: [(OutboxPush, PushResolution)]) async throws
 }

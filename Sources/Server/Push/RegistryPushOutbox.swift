@@ -8,8 +8,8 @@ struct RegistryPushOutbox: PushOutbox {
     /// How long a claim hides a push from other workers; a crashed worker's pushes fall due after it.
     let lease: Duration
 
-    func claim(limit: Int) async throws -> [OutboxPush] {
-        try await store.claim(limit: limit, lease: lease).map { due in
+    func claim(limit: Int, excluding: Set<String>) async throws -> [OutboxPush] {
+        try await store.claim(limit: limit, lease: lease, excluding: excluding).map { due in
             OutboxPush(
                 token: due.pushToken, topic: due.passTypeIdentifier, wallet: due.client == .android ? .android : .apple,
                 attempts: due.attempts, generation: due.generation, broadcastID: due.broadcastID)
