@@ -15,6 +15,19 @@ public struct PassFetch: Sendable, Hashable {
 }
 
 extension BroadcastStore {
+    /// The card of a pass with the promo text of its latest broadcast (nil: none), in one read:
+    /// what the pass enricher needs on every signature.
+    public func cardWithPromo(passTypeIdentifier: String, serialNumber: String) async throws -> (card: CardRecord, promo: String?)? {
+        try await database.read { db in
+            try await db.query(
+                """
+                SELECT \(LedgerStore.cardColumns), b.promo FROM cards c JOIN accounts a ON a.id = c.account_id
+                LEFT JOIN broadcasts b ON b.id = c.broadcast_id WHERE c.pass_type_id = $1 AND c.serial_number = $2
+                """, [.text(passTypeIdentifier), .text(serialNumber)]
+            ).first.map { row in (LedgerStore.card(row), row.text(12)) }
+        }
+    }
+
     /// The promo text a card's pass shows: that of the card's latest broadcast; nil when the
     /// pass is not a card's or the card never got a broadcast.
     public func promo(passTypeIdentifier: String, serialNumber: String) async throws -> String? {

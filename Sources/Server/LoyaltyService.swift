@@ -35,16 +35,16 @@ public final class LoyaltyService: Sendable {
             throw TemplateError(file: template, message: "the loyalty template \"\(template)\" is not among the loaded templates (\(passes.templateNames.joined(separator: ", ")))")
         }
         passes.setEnricher { [weak self, ledger] record in
-            guard let self, let card = try await ledger.card(passTypeIdentifier: record.passTypeIdentifier, serialNumber: record.serialNumber) else {
+            // The card and the text of its latest broadcast (issue 6) in one read.
+            guard let self, let found = try await BroadcastStore(database: ledger.database).cardWithPromo(
+                passTypeIdentifier: record.passTypeIdentifier, serialNumber: record.serialNumber) else {
                 return record
             }
+            let (card, promo) = found
             var live = record
             (live.values, live.variant) = self.passValues(for: card, stored: record.values)
-            // The card's latest broadcast, in the promo field (its changeMessage shows it on the lock screen).
-            if live.values["promo"] != nil, let promo = try await BroadcastStore(database: ledger.database).promo(
-                passTypeIdentifier: record.passTypeIdentifier, serialNumber: record.serialNumber) {
-                live.values["promo"] = .string(promo)
-            }
+            // In the promo field, whose changeMessage shows it on the lock screen.
+            if live.values["promo"] != nil, let promo { live.values["promo"] = .string(promo) }
             return live
         }
     }

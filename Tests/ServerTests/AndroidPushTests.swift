@@ -1,0 +1,73 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Push
+import Registry
+import Testing
+
+@testable import Server
+
+/// Android wallet apps' pushes go to the signed webhook, never to APNs.
+@Suite struct AndroidPushTests {
+    static let secret = "android-webhook-secret-0123"
+    static let token = String(repeating: "ef", count: 32)
+
+    @Test func theWebhookIsSignedAndItsAnswersClassified() async throws {
+        try await Receiver.run(status: { path in
+            switch path {
+            case "/gone": 410
+            case "/busy": 503
+            case "/bad": 400
+            default: 204
+            }
+        }) { port, received in
+            func sender(_ path: String) -> AndroidWebhookSender {
+                AndroidWebhookSender(url: "http://127.0.0.1:\(port)\(path)", key: SymmetricKey(data: Array(Self.secret.utf8)))
+            }
+            let request = PushRequest(token: try PushToken(Self.token), topic: "pass.test.android")
+            #expect(await sender("/ok").send(request) == .delivered)
+            #expect(await sender("/gone").send(request) == .unregistered(since: nil))
+            #expect(await sender("/busy").send(request) == .retry(.apns(status: 503, reason: nil)))
+            #expect(await sender("/bad").send(request) == .rejected(status: 400, reason: nil))
+            let refused = AndroidWebhookSender(url: "http://127.0.0.1:\(Receiver.closedPort())/x", key: SymmetricKey(data: Array(Self.secret.utf8)))
+            guard case .retry(.transport) = await refused.send(request) else {
+                Issue.record("a refused connection is retried")
+                return
+            }
+            let first = try #require(try await received.wait(for: 1).first)
+            #expect(first.method == "POST" && first.path == "/ok")
+            #expect(first.text == #"{"pushToken":"\#(Self.token)","passTypeIdentifier":"pass.test.android"}"#)
+            let mac = HMAC<SHA256>.authenticationCode(for: first.body, using: SymmetricKey(data: Array(Self.secret.utf8)))
+            #expect(first.headers[HTTPField.Name("X-Passline-Signature")!] == "sha256=" + mac.map { String(format: "%02x", $0) }.joined())
+        }
+    }
+
+    @Test(arguments: Engine.allCases)
+    func anAndroidDeviceIsToldThroughTheWebhook(_ engine: Engine) async throws {
+        try await Receiver.run(status: { _ in 200 }) { port, received in
+            try await PushEndToEndTests.withMock { mock, configure in
+                try await TestServer.run(engine, configure: { c in
+                    configure(&c)
+                    c.push.androidWebhookURL = "http://127.0.0.1:\(port)/wallet-push"
+                    c.push.androidWebhookSecret = Self.secret
+                }) { s, client in
+                    let api = LoyaltyAPI(s, client)
+                    let number = try await api.issueNumber("Anna", phone: "+79161234567")
+                    let serial = try await PushEndToEndTests.serial(api, number)
+                    let response = try await client.execute(
+                        uri: "/v1/devices/android-1/registrations/\(s.passType)/\(serial)", method: .post,
+                        headers: [.authorization: "AndroidPass \(s.token(serial))", .contentType: "application/json"],
+                        body: ByteBuffer(string: #"{"pushToken":"\#(Self.token)"}"#))
+                    #expect(response.status == .created)
+                    _ = try await api.apply(number, #"{"type":"purchase","amount":500,"businessKey":"deal-1"}"#)
+                    let hooks = try await received.wait(for: 1)
+                    #expect(hooks.count == 1 && hooks.first?.text.contains(Self.token) == true)
+                    #expect(mock.stats().requests == 0, "nothing for an Android device reaches APNs")
+                }
+            }
+        }
+    }
+}
