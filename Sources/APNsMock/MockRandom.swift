@@ -1,17 +1,9 @@
-/// SplitMix64: a small, fast, seedable generator, for reproducible random faults and cheap `apns-id`s.
-struct MockRandom: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+import Push
 
-    init(seed: UInt64) { state = seed }
+/// The mock's seeded generator: reproducible random faults and cheap `apns-id`s.
+typealias MockRandom = SplitMix64
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+extension SplitMix64 {
     /// A random (version 4) UUID in its lower-case 8-4-4-4-12 form, as APNs answers in `apns-id`.
     mutating func uuidString() -> String {
         var high = next()

@@ -97,13 +97,13 @@ struct APNsPoolState<Waiter> {
     private var lastConnectStart: ContinuousClock.Instant?
     private var lastDemand: ContinuousClock.Instant?
     private(set) var isShutDown = false
-    private var random: SplitMix
+    private var random: SplitMix64
 
     init(settings: Settings, seed: UInt64) {
         precondition(settings.connections >= 1, "a pool needs a connection")
         self.settings = settings
         self.slots = Array(repeating: Slot(), count: settings.connections)
-        self.random = SplitMix(seed: seed)
+        self.random = SplitMix64(seed: seed)
     }
 
     // MARK: Queries
@@ -667,15 +667,3 @@ extension PoolConnection {
     }
 }
 
-/// SplitMix64: a small seeded generator for back-off jitter.
-struct SplitMix: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
