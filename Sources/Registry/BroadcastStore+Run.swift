@@ -156,8 +156,9 @@ extension BroadcastStore {
             }
 
             // Each statement below picks the batch's households with the same condition. Where it
-            // joins cards it also bounds `c.account_id` by the batch's range itself, so PostgreSQL's
-            // planner range-scans cards_by_account instead of hashing all the cards for every batch.
+            // joins cards (or updates accounts) it also bounds the account id by the batch's range
+            // itself, so PostgreSQL's planner range-scans the index instead of hashing the whole
+            // table for every batch.
             func statement(_ prefix: [SQLValue] = [], _ make: (String, inout SQLBinds) -> String) -> (String, [SQLValue]) {
                 var b = SQLBinds(values: prefix)
                 let households = selection.households(&b, lo: cursor, hi: upper)
@@ -178,7 +179,7 @@ extension BroadcastStore {
                 let key = SQLValue.text(Self.businessKey(id))
                 let (credit, creditBinds) = statement { h, b in
                     """
-                    UPDATE accounts SET balance = balance + \(b.add(.integer(points))) WHERE id IN (
+                    UPDATE accounts SET balance = balance + \(b.add(.integer(points))) WHERE \(cardRange(&b, "id")) AND id IN (
                         SELECT a.id FROM accounts a WHERE \(h)
                         AND NOT EXISTS (SELECT 1 FROM ledger_entries e WHERE e.account_id = a.id AND e.business_key = \(b.add(key))))
                     """
