@@ -11,8 +11,13 @@ for tool in wrk nginx curl python3; do
   command -v "$tool" >/dev/null || { echo "installing $tool"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx curl >/dev/null; break; }
 done
 
-swift build -c release --product passline >/dev/null
-bin=$(swift build -c release --show-bin-path)/passline
+# PASSLINE_BIN: a passline binary to measure instead of building one.
+if [[ -n ${PASSLINE_BIN:-} ]]; then
+  bin=$PASSLINE_BIN
+else
+  swift build -c release --product passline >/dev/null
+  bin=$(swift build -c release --show-bin-path)/passline
+fi
 work=$(mktemp -d)
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 port=$(free_port); nginx_port=$(free_port)

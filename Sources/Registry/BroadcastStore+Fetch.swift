@@ -15,6 +15,31 @@ public struct PassFetch: Sendable, Hashable {
 }
 
 extension BroadcastStore {
+    /// A pass with its card (nil: the pass is not a card's) and the promo text of the card's
+    /// latest broadcast, in one read: what a device's fetch of a changed pass needs before it
+    /// is signed. Nil when there is no such pass.
+    public func passWithCard(passTypeIdentifier: String, serialNumber: String) async throws -> (pass: PassRecord, card: CardRecord?, promo: String?)? {
+        try await database.read { db in
+            guard let row = try await db.query(
+                """
+                SELECT \(Self.prefixedPassColumns), \(LedgerStore.cardColumns), b.promo FROM passes p
+                LEFT JOIN cards c ON c.pass_type_id = p.pass_type_id AND c.serial_number = p.serial_number
+                LEFT JOIN accounts a ON a.id = c.account_id LEFT JOIN broadcasts b ON b.id = c.broadcast_id
+                WHERE p.pass_type_id = $1 AND p.serial_number = $2
+                """, [.text(passTypeIdentifier), .text(serialNumber)]
+            ).first else { return nil }
+            let pass = try RegistryStore.passRecord(row)
+            let n = Self.passColumnCount
+            let rest = SQLRow(columns: Array(row.columns[n...]), values: Array(row.values[n...]))
+            guard rest[0] != .null else { return (pass, nil, nil) }
+            return (pass, LedgerStore.card(rest), rest.text(12))
+        }
+    }
+
+    /// ``RegistryStore/passColumns`` of the table aliased `p`.
+    static let prefixedPassColumns = RegistryStore.passColumns.split(separator: ",").map { "p." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")
+    static let passColumnCount = RegistryStore.passColumns.split(separator: ",").count
+
     /// The card of a pass with the promo text of its latest broadcast (nil: none), in one read:
     /// what the pass enricher needs on every signature.
     public func cardWithPromo(passTypeIdentifier: String, serialNumber: String) async throws -> (card: CardRecord, promo: String?)? {
@@ -45,18 +70,26 @@ extension BroadcastStore {
     /// Returns the fetches counted, by broadcast.
     @discardableResult
     public func recordFetches(_ fetches: [PassFetch]) async throws -> [Int64: Int64] {
-        guard !fetches.isEmpty else { return [:] }
-        let list = Self.json(.array(fetches.map { .array([.string($0.passTypeIdentifier), .string($0.serialNumber), .integer($0.updateTag)]) }))
+        try await recordFetches(fetches.reduce(into: [:]) { counts, fetch in counts[fetch, default: 0] += 1 })
+    }
+
+    /// Counts fetched passes as ``recordFetches(_:)-([PassFetch])`` does, `counts[f]` times each.
+    @discardableResult
+    public func recordFetches(_ counts: [PassFetch: Int64]) async throws -> [Int64: Int64] {
+        guard !counts.isEmpty else { return [:] }
+        let list = Self.json(.array(counts.map { fetch, n in
+            .array([.string(fetch.passTypeIdentifier), .string(fetch.serialNumber), .integer(fetch.updateTag), .integer(n)])
+        }))
         return try await database.transaction { db in
             let sql = db.dialect == .postgres
                 ? """
-                  SELECT c.broadcast_id, COUNT(*) FROM jsonb_array_elements($1::jsonb) AS j(v)
+                  SELECT c.broadcast_id, SUM((j.v->>3)::bigint) FROM jsonb_array_elements($1::jsonb) AS j(v)
                   JOIN cards c ON c.pass_type_id = j.v->>0 AND c.serial_number = j.v->>1
                   JOIN broadcasts b ON b.id = c.broadcast_id
                   WHERE (j.v->>2)::bigint > b.tag_base GROUP BY c.broadcast_id
                   """
                 : """
-                  SELECT c.broadcast_id, COUNT(*) FROM json_each($1) AS j
+                  SELECT c.broadcast_id, SUM(json_extract(j.value, '$[3]')) FROM json_each($1) AS j
                   JOIN cards c ON c.pass_type_id = json_extract(j.value, '$[0]') AND c.serial_number = json_extract(j.value, '$[1]')
                   JOIN broadcasts b ON b.id = c.broadcast_id
                   WHERE json_extract(j.value, '$[2]') > b.tag_base GROUP BY c.broadcast_id

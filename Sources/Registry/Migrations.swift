@@ -149,6 +149,7 @@ public enum Migrations {
         push,
         broadcasts,
         distribution,
+        versions,
     ]
 
     /// Serializes migrating servers on PostgreSQL (SQLite's writer is serialized already).

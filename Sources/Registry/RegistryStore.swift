@@ -35,6 +35,7 @@ public struct RegistryStore: Sendable {
     /// Takes the next update tag. Call it last in a transaction: the counter row stays locked
     /// until commit, so no change with a smaller tag can become visible after this one.
     static func nextTag(_ db: any DatabaseConnection) async throws -> Int64 {
+        db.changesVersions()
         guard let tag = try await db.query("UPDATE counters SET value = value + 1 WHERE name = 'update_tag' RETURNING value").first?.int(0) else {
             throw DatabaseError("the update_tag counter is missing; was the database migrated?")
         }
@@ -48,6 +49,7 @@ public struct RegistryStore: Sendable {
     static func stampPasses(_ db: any DatabaseConnection, selection: String, binds: [SQLValue], now: Int64) async throws -> Int64 {
         let stamp = "modified_at = CASE WHEN $1 > modified_at THEN $1 ELSE modified_at + 1 END"
         if db.dialect == .postgres {
+            db.changesVersions()
             guard let tag = try await db.query(
                 """
                 WITH t AS (UPDATE counters SET value = value + 1 WHERE name = 'update_tag' RETURNING value),
@@ -82,16 +84,6 @@ public struct RegistryStore: Sendable {
                 "SELECT \(Self.passColumns) FROM passes WHERE pass_type_id = $1 AND serial_number = $2",
                 [.text(passTypeIdentifier), .text(serialNumber)]
             ).first.map(Self.passRecord)
-        }
-    }
-
-    /// The pass's current version (no values parsed): the hot path of devices fetching passes.
-    public func passVersion(passTypeIdentifier: String, serialNumber: String) async throws -> PassVersion? {
-        try await database.read { db in
-            try await db.query(
-                "SELECT template, update_tag, modified_at FROM passes WHERE pass_type_id = $1 AND serial_number = $2",
-                [.text(passTypeIdentifier), .text(serialNumber)]
-            ).first.map { PassVersion(template: $0.text(0) ?? "", updateTag: $0.int(1) ?? 0, modifiedAt: Date(timeIntervalSince1970: TimeInterval($0.int(2) ?? 0))) }
         }
     }
 

@@ -138,7 +138,7 @@ public final class BroadcastRunner: Service, Sendable {
         do {
             try await store.recordFetches(batch)
         } catch {
-            logger.warning("broadcasts: \(batch.count) fetch-backs not counted: \(error)")
+            logger.warning("broadcasts: \(batch.values.reduce(0, +)) fetch-backs not counted: \(error)")
         }
     }
 }

@@ -64,22 +64,27 @@ final class BroadcastWakeup: Sendable {
 }
 
 /// Passes devices fetched, kept in memory until the runner writes them to their broadcasts'
-/// `fetched` counters in one batch (so a fetch costs a lock and an append, not a write).
+/// `fetched` counters in one batch (so a fetch costs a lock and a dictionary update, not a
+/// write). Repeated fetches of one version are one entry with a count.
 final class BroadcastFetchCounter: Sendable {
-    /// Beyond this many unwritten fetches new ones are not counted (the database is down or far behind).
+    /// Beyond this many distinct unwritten versions new ones are not counted (the database is down or far behind).
     static let capacity = 200_000
-    private let pending = Mutex<[PassFetch]>([])
+    private let pending = Mutex<[PassFetch: Int64]>([:])
 
     func note(_ fetch: PassFetch) {
-        pending.withLock { list in
-            if list.count < Self.capacity { list.append(fetch) }
+        pending.withLock { counts in
+            if let n = counts[fetch] {
+                counts[fetch] = n + 1
+            } else if counts.count < Self.capacity {
+                counts[fetch] = 1
+            }
         }
     }
 
-    func drain() -> [PassFetch] {
-        pending.withLock { list in
-            defer { list = [] }
-            return list
+    func drain() -> [PassFetch: Int64] {
+        pending.withLock { counts in
+            defer { counts = [:] }
+            return counts
         }
     }
 }

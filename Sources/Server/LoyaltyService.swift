@@ -36,17 +36,30 @@ public final class LoyaltyService: Sendable {
         }
         passes.setEnricher { [weak self, ledger] record in
             // The card and the text of its latest broadcast (issue 6) in one read.
-            guard let self, let found = try await BroadcastStore(database: ledger.database).cardWithPromo(
+            guard let self, let (card, promo) = try await BroadcastStore(database: ledger.database).cardWithPromo(
                 passTypeIdentifier: record.passTypeIdentifier, serialNumber: record.serialNumber) else {
                 return record
             }
-            let (card, promo) = found
-            var live = record
-            (live.values, live.variant) = self.passValues(for: card, stored: record.values)
-            // In the promo field, whose changeMessage shows it on the lock screen.
-            if live.values["promo"] != nil, let promo { live.values["promo"] = .string(promo) }
-            return live
+            return self.live(record, card: card, promo: promo)
         }
+        // A device fetching a changed pass: the pass, its card and promo in one read.
+        passes.setLoader { [weak self, ledger] key in
+            guard let found = try await BroadcastStore(database: ledger.database).passWithCard(
+                passTypeIdentifier: key.passTypeIdentifier, serialNumber: key.serialNumber) else {
+                return nil
+            }
+            guard let self, let card = found.card else { return found.pass }
+            return self.live(found.pass, card: card, promo: found.promo)
+        }
+    }
+
+    /// A card's pass as it is signed: balance, tier and holder live, and the promo text of the
+    /// card's latest broadcast in the promo field (whose changeMessage shows it on the lock screen).
+    func live(_ record: PassRecord, card: CardRecord, promo: String?) -> PassRecord {
+        var live = record
+        (live.values, live.variant) = passValues(for: card, stored: record.values)
+        if live.values["promo"] != nil, let promo { live.values["promo"] = .string(promo) }
+        return live
     }
 
     /// The program in `file`, or the default one (written there) on a fresh server.

@@ -15,25 +15,49 @@ public final class PassService: Sendable {
     public let webServiceURL: String
     let factories: [String: PassFactory]
     let cache: PassCache
+    let versions: PassVersionCache
     let metrics: ServerMetrics
     /// Fills in values read live at signing time (a loyalty card's balance, tier, holder); set once at start.
-    private let enricher = Mutex<(@Sendable (PassRecord) async throws -> PassRecord)?>(nil)
+    private let enricher = Mutex<Hook<PassRecord, PassRecord>?>(nil)
 
     /// Installs the hook that completes a pass's values before it is signed.
     func setEnricher(_ enrich: @escaping @Sendable (PassRecord) async throws -> PassRecord) {
-        enricher.withLock { $0 = enrich }
+        enricher.withLock { $0 = Hook(enrich) }
+    }
+
+    /// Loads a pass with its live values in one read (instead of reading it, then enriching it);
+    /// set once at start, or nil: read and enrich.
+    private let loader = Mutex<Hook<PassKey, PassRecord?>?>(nil)
+
+    /// A pass by type and serial.
+    struct PassKey: Sendable {
+        var passTypeIdentifier: String
+        var serialNumber: String
+    }
+
+    func setLoader(_ load: @escaping @Sendable (PassKey) async throws -> PassRecord?) {
+        loader.withLock { $0 = Hook(load) }
+    }
+
+    /// The pass as it is signed, live values filled in; nil when there is no such pass.
+    func livePass(passTypeIdentifier: String, serialNumber: String) async throws -> PassRecord? {
+        if let load = loader.withLock({ $0 }) {
+            return try await load.call(PassKey(passTypeIdentifier: passTypeIdentifier, serialNumber: serialNumber))
+        }
+        guard let record = try await store.pass(passTypeIdentifier: passTypeIdentifier, serialNumber: serialNumber) else { return nil }
+        return try await enricher.withLock({ $0 })?.call(record) ?? record
     }
 
     /// Told of every pass version a device fetched (broadcasts count their fetch-backs); set once at start.
-    private let fetchObserver = Mutex<(@Sendable (PassFetch) -> Void)?>(nil)
+    private let fetchObserver = Mutex<Observer<PassFetch>?>(nil)
 
     func setFetchObserver(_ observe: @escaping @Sendable (PassFetch) -> Void) {
-        fetchObserver.withLock { $0 = observe }
+        fetchObserver.withLock { $0 = Observer(observe) }
     }
 
     /// A device fetched this version of a pass (a 200 of the web service).
     func noteFetched(passTypeIdentifier: String, serialNumber: String, updateTag: Int64) {
-        fetchObserver.withLock { $0 }?(PassFetch(passTypeIdentifier: passTypeIdentifier, serialNumber: serialNumber, updateTag: updateTag))
+        fetchObserver.withLock { $0 }?.call(PassFetch(passTypeIdentifier: passTypeIdentifier, serialNumber: serialNumber, updateTag: updateTag))
     }
 
     public var passTypeIdentifier: String { signer.identity.passTypeIdentifier }
@@ -50,6 +74,7 @@ public final class PassService: Sendable {
         self.webServiceURL = webServiceURL
         self.metrics = metrics
         cache = PassCache(capacityBytes: cacheBytes)
+        versions = PassVersionCache(epoch: store.database.versions)
         var factories: [String: PassFactory] = [:]
         let root = URL(fileURLWithPath: templatesDirectory)
         let names = (try? FileManager.default.contentsOfDirectory(atPath: templatesDirectory)) ?? []
@@ -109,7 +134,7 @@ public final class PassService: Sendable {
         if merged.values["serialNumber"] != nil { merged.values["serialNumber"] = .string(serialNumber) }
         merged.variant = variant ?? current.variant
         // A loyalty card's pass gets balance, tier and holder live: validate with them filled in.
-        if let enrich = enricher.withLock({ $0 }) { merged = try await enrich(merged) }
+        if let enrich = enricher.withLock({ $0 }) { merged = try await enrich.call(merged) }
         try validate(template: current.template, variant: merged.variant, values: merged.values)
         return try await store.updatePass(
             passTypeIdentifier: passTypeIdentifier, serialNumber: serialNumber, mergingValues: values.filter { $0.key != "serialNumber" }, variant: variant)
@@ -117,25 +142,45 @@ public final class PassService: Sendable {
 
     /// The signed .pkpass for this version of the pass (cached; signed once per version).
     public func signedPass(_ record: PassRecord) async throws -> ByteBuffer {
-        let key = PassCache.Key(passTypeIdentifier: record.passTypeIdentifier, serialNumber: record.serialNumber, updateTag: record.updateTag)
         let enrich = enricher.withLock { $0 }
-        let result = try await cache.value(for: key) { try self.sign(try await enrich?(record) ?? record) }
-        (result.hit ? metrics.cacheHits : metrics.cacheMisses).increment()
-        metrics.passesServed.increment()
-        return result.bytes
+        return try await signed(record) { try await enrich?.call(record) ?? record }
     }
 
-    /// The signed pass for a version, from the cache, or loaded and signed on a miss.
-    /// Nil when the pass no longer exists.
-    func signedPass(passTypeIdentifier: String, serialNumber: String, version: PassVersion) async throws -> ByteBuffer? {
+    /// The pass's current version, from the version cache while no write has committed since it
+    /// was read. On a miss the whole pass is read, live values filled in, and returned too: a
+    /// changed pass is about to be signed, and this spares a second read. Nil when there is no such pass.
+    func current(passTypeIdentifier: String, serialNumber: String) async throws -> (entry: PassVersionCache.Entry, loaded: PassRecord?)? {
+        try await versions.version(passTypeIdentifier: passTypeIdentifier, serialNumber: serialNumber) {
+            try await livePass(passTypeIdentifier: passTypeIdentifier, serialNumber: serialNumber).map { record in
+                (PassVersion(template: record.template, updateTag: record.updateTag, modifiedAt: record.modifiedAt), record)
+            }
+        }
+    }
+
+    /// The signed pass for a version: from the cache, or signed from `live` (the pass as
+    /// ``current(passTypeIdentifier:serialNumber:)`` read it), or read and signed. Nil when the
+    /// pass no longer exists.
+    func signedPass(passTypeIdentifier: String, serialNumber: String, version: PassVersion, live: PassRecord?) async throws -> ByteBuffer? {
         let key = PassCache.Key(passTypeIdentifier: passTypeIdentifier, serialNumber: serialNumber, updateTag: version.updateTag)
         if let bytes = cache.cached(key) {
             metrics.cacheHits.increment()
             metrics.passesServed.increment()
             return bytes
         }
-        guard let record = try await store.pass(passTypeIdentifier: passTypeIdentifier, serialNumber: serialNumber) else { return nil }
-        return try await signedPass(record)
+        var record = live
+        if record == nil { record = try await livePass(passTypeIdentifier: passTypeIdentifier, serialNumber: serialNumber) }
+        guard let record else { return nil }
+        return try await signed(record) { record }
+    }
+
+    /// The signed .pkpass for this version of the pass, cached under its tag; `complete` makes
+    /// the pass as signed (run on a miss only).
+    private func signed(_ record: PassRecord, complete: @escaping @Sendable () async throws -> PassRecord) async throws -> ByteBuffer {
+        let key = PassCache.Key(passTypeIdentifier: record.passTypeIdentifier, serialNumber: record.serialNumber, updateTag: record.updateTag)
+        let result = try await cache.value(for: key) { try self.sign(try await complete()) }
+        (result.hit ? metrics.cacheHits : metrics.cacheMisses).increment()
+        metrics.passesServed.increment()
+        return result.bytes
     }
 
     private func sign(_ record: PassRecord) throws -> ByteBuffer {

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import PassBuilder
 import Registry
+import ServiceLifecycle
 
 /// Everything `passline serve` starts, assembled from a ``ServerConfiguration``.
 public struct PasslineServer: Sendable {
@@ -127,10 +128,12 @@ public struct PasslineServer: Sendable {
         let router = buildRouter(
             service: service, loyalty: loyalty, adminToken: adminToken, metrics: metrics, maxBodyBytes: configuration.maxBodyBytes,
             broadcastCreated: { [broadcasts] in broadcasts.wake() })
+        var services: [any Service] = [broadcasts, DistributionWorker(distribution: distribution), push.lifecycleService]
+        if let postgres = service.store.database as? PostgresDatabase { services.append(VersionListener(database: postgres)) }
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Passline"),
-            services: [broadcasts, DistributionWorker(distribution: distribution), push.lifecycleService],
+            services: services,
             onServerRunning: onServerRunning,
             logger: logger)
     }

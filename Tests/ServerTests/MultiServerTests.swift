@@ -52,4 +52,48 @@ import Testing
             }
         }
     }
+
+    /// Each server caches pass versions; a change committed through one must be served by the
+    /// other (NOTIFY from the trigger on passes), never the version it had cached.
+    @Test func aChangeThroughOneServerIsServedByTheOther() async throws {
+        let dir = try TestEnvironment.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = try await TestEnvironment.databaseURL(.postgres, in: dir)
+        let config = TestServer.configuration(dataDirectory: dir, databaseURL: url)
+        let logger = TestEnvironment.logger
+        try await PasslineServer.withDatabase(url: url, logger: logger) { db1 in
+            try await PasslineServer.withDatabase(url: url, logger: logger) { db2 in
+                let one = try await PasslineServer.prepare(configuration: config, database: db1, logger: logger)
+                let two = try await PasslineServer.prepare(configuration: config, database: db2, logger: logger)
+                try await one.application(logger: logger).test(.live) { c1 in
+                    try await two.application(logger: logger).test(.live) { c2 in
+                        let s1 = TestServer(server: one, dataDirectory: dir)
+                        let serial = try await s1.createPass(c1)
+                        // Server one listens (its cache is live) once LISTEN has taken effect.
+                        let epoch = one.database.versions
+                        for _ in 0..<500 where epoch.current == nil { try await Task.sleep(for: .milliseconds(10)) }
+                        try #require(epoch.current != nil, "server one never started listening for version changes")
+                        let uri = "/v1/passes/\(s1.passType)/\(serial)"
+                        let before = try await c1.execute(uri: uri, method: .get, headers: s1.appleAuth(serial))
+                        let again = try await c1.execute(uri: uri, method: .get, headers: s1.appleAuth(serial))
+                        #expect(before.status == .ok && again.headers[.eTag] == before.headers[.eTag])
+                        let seen = try #require(epoch.current)
+
+                        let patch = try await c2.execute(
+                            uri: "/api/v1/passes/\(serial)", method: .patch, headers: s1.adminAuth, body: ByteBuffer(string: #"{"values":{"points":42}}"#))
+                        #expect(patch.status == .ok)
+                        // Server one hears of the commit (NOTIFY is delivered after it) …
+                        for _ in 0..<500 where epoch.current == seen { try await Task.sleep(for: .milliseconds(10)) }
+                        try #require(epoch.current != seen, "server one never heard of server two's change")
+                        // … and serves the new version, not the one it had cached.
+                        let after = try await c1.execute(uri: uri, method: .get, headers: s1.appleAuth(serial))
+                        #expect(after.status == .ok)
+                        #expect(after.headers[.eTag] != before.headers[.eTag])
+                        let record = try #require(try await one.service.store.pass(passTypeIdentifier: s1.passType, serialNumber: serial))
+                        #expect(after.headers[.eTag] == "\"\(record.updateTag)\"")
+                    }
+                }
+            }
+        }
+    }
 }

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A value bound into, or read out of, a SQL statement. Both engines store exactly these.
 public enum SQLValue: Sendable, Hashable {
     case null
@@ -66,6 +68,9 @@ public protocol DatabaseConnection: Sendable {
     /// Runs a statement and returns its rows (empty for statements without results).
     @discardableResult
     func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow]
+    /// Says that this transaction changes pass versions: when it commits, ``Database/versions``
+    /// advances. Taking an update tag (the only way to change a pass) calls it.
+    func changesVersions()
 }
 
 extension DatabaseConnection {
@@ -85,6 +90,10 @@ public protocol Database: Sendable {
     /// Signalled after a transaction that recorded pushes due commits (see ``PushOutboxStore``),
     /// so this process's dispatcher wakes at once instead of polling.
     var pushDue: ChangeSignal { get }
+    /// Advanced after every committed transaction that changed pass versions (see
+    /// ``DatabaseConnection/changesVersions()``), by this process or (PostgreSQL) another: what a
+    /// cache of versions checks (see ``VersionEpoch``).
+    var versions: VersionEpoch { get }
     /// Runs until cancelled (PostgreSQL's connection pool needs it); returns at once for SQLite.
     func run() async throws
     /// Closes connections; call after `run` has returned.
@@ -95,4 +104,12 @@ public protocol Database: Sendable {
 public struct DatabaseError: Error, Sendable, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }
+}
+
+/// What a transaction says of itself while it runs, acted on when it commits.
+final class TransactionNotes: Sendable {
+    private let versions = Atomic(false)
+
+    func noteVersionsChanged() { versions.store(true, ordering: .relaxed) }
+    var changedVersions: Bool { versions.load(ordering: .relaxed) }
 }

@@ -29,6 +29,8 @@ import PostgresNIO
 public final class PostgresDatabase: Database {
     public let dialect: SQLDialect = .postgres
     public let pushDue = ChangeSignal()
+    /// Live only while ``listenForVersionChanges()`` listens: other servers write too.
+    public let versions = VersionEpoch(live: false)
     public let settings: PostgresSettings
     public let maxConnections: Int
 
@@ -87,7 +89,8 @@ public final class PostgresDatabase: Database {
         do {
             return try await client.withConnection { connection in
                 leased = true
-                let runner = PostgresStatementRunner(connection: connection, logger: logger)
+                let notes = TransactionNotes()
+                let runner = PostgresStatementRunner(connection: connection, logger: logger, notes: notes)
                 try await runner.query("BEGIN")
                 let value: T
                 do {
@@ -102,6 +105,8 @@ public final class PostgresDatabase: Database {
                     await Self.rollback(connection, logger: logger)
                     throw error
                 }
+                // Other servers hear of it by NOTIFY (the trigger on passes); this one at once.
+                if notes.changedVersions { versions.advance() }
                 return value
             }
         } catch {
@@ -112,7 +117,9 @@ public final class PostgresDatabase: Database {
     /// Calls `onNotification` for every NOTIFY on `channel` (delivered when the notifying
     /// transaction commits) until the task is cancelled; holds one pooled connection, and takes
     /// another after a failure.
-    public func listen(channel: String, onNotification: @escaping @Sendable () -> Void) async {
+    public func listen(
+        channel: String, onInterruption: @escaping @Sendable () -> Void = {}, onNotification: @escaping @Sendable () -> Void
+    ) async {
         while !Task.isCancelled {
             do {
                 try await client.withConnection { connection in
@@ -121,12 +128,26 @@ public final class PostgresDatabase: Database {
                         for try await _ in notifications { onNotification() }
                     }
                 }
+                onInterruption()
             } catch {
+                onInterruption()
                 if Task.isCancelled { return }
                 logger.warning("LISTEN \(channel) failed; retrying", metadata: ["error": "\(String(reflecting: error))"])
                 try? await Task.sleep(for: .seconds(1))
             }
         }
+    }
+
+    /// Keeps ``versions`` live by listening for changes to passes by any server (a statement
+    /// trigger on `passes` notifies ``Migrations/versionsChannel``) until the task is cancelled.
+    /// While the listening connection is down, ``versions`` is not live, so nothing is cached.
+    public func listenForVersionChanges() async {
+        let versions = self.versions
+        await listen(channel: Migrations.versionsChannel, onInterruption: { versions.setLive(false) }) {
+            // The first call comes once LISTEN has taken effect.
+            if versions.current == nil { versions.setLive(true) } else { versions.advance() }
+        }
+        versions.setLive(false)
     }
 
     /// Connects once, outside the pool, and runs `SELECT 1`. The pool retries an unreachable
@@ -247,7 +268,11 @@ public final class PostgresDatabase: Database {
 struct PostgresStatementRunner: DatabaseConnection {
     let connection: PostgresConnection
     let logger: Logger
+    /// Set inside a transaction.
+    var notes: TransactionNotes? = nil
     var dialect: SQLDialect { .postgres }
+
+    func changesVersions() { notes?.noteVersionsChanged() }
 
     @discardableResult
     func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {

@@ -54,6 +54,8 @@ public final class SQLiteDatabase: Database {
 
     public let dialect: SQLDialect = .sqlite
     public let pushDue = ChangeSignal()
+    /// Live from the start: one process owns the file, so it sees every write.
+    public let versions = VersionEpoch(live: true)
     public let storage: Storage
 
     private let threadPool: NIOThreadPool
@@ -225,8 +227,9 @@ public final class SQLiteDatabase: Database {
     private func runTransaction<T: Sendable>(_ body: @Sendable (any DatabaseConnection) async throws -> T) async throws -> T {
         try await begin()
         let value: T
+        let notes = TransactionNotes()
         do {
-            value = try await body(SQLiteStatementRunner(connection: writer))
+            value = try await body(SQLiteStatementRunner(connection: writer, notes: notes))
         } catch {
             await rollback()
             throw error
@@ -237,6 +240,7 @@ public final class SQLiteDatabase: Database {
             await rollback()
             throw error
         }
+        if notes.changedVersions { versions.advance() }
         return value
     }
 
@@ -302,11 +306,15 @@ private final class SQLiteRowCollector: @unchecked Sendable {
 /// The `DatabaseConnection` handed to bodies: runs statements on one sqlite-nio connection.
 struct SQLiteStatementRunner: DatabaseConnection {
     let connection: SQLiteConnection
+    /// Set inside a transaction.
+    var notes: TransactionNotes? = nil
     var dialect: SQLDialect { .sqlite }
 
     func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
         try await SQLiteDatabase.execute(sql, binds, on: connection)
     }
+
+    func changesVersions() { notes?.noteVersionsChanged() }
 }
 
 /// Hands out reader connections, least busy first (connections are thread-safe in SQLite's

@@ -102,22 +102,22 @@ struct WebServiceRoutes<Context: RequestContext>: Sendable {
         let passType = try context.parameters.segment("passType")
         let serial = try context.parameters.segment("serial")
         _ = try authenticate(request, passType: passType, serial: serial)
-        guard let version = try await service.store.passVersion(passTypeIdentifier: passType, serialNumber: serial) else {
+        guard let (entry, live) = try await service.current(passTypeIdentifier: passType, serialNumber: serial) else {
             throw APIError.notFound("no such pass")
         }
-        let lastModified = HTTPDate.format(version.modifiedAt)
-        if let since = request.headers[.ifModifiedSince].flatMap(HTTPDate.parse), version.modifiedAt.timeIntervalSince1970.rounded(.down) <= since.timeIntervalSince1970 {
+        if let since = request.headers[.ifModifiedSince].flatMap(HTTPDate.parse), entry.modifiedSecond <= Int64(since.timeIntervalSince1970) {
             service.metrics.passesNotModified.increment()
-            return Response(status: .notModified, headers: [.lastModified: lastModified])
+            return Response(status: .notModified, headers: [.lastModified: entry.lastModified])
         }
-        guard let bytes = try await service.signedPass(passTypeIdentifier: passType, serialNumber: serial, version: version) else {
+        guard let bytes = try await service.signedPass(passTypeIdentifier: passType, serialNumber: serial, version: entry.version, live: live) else {
             throw APIError.notFound("no such pass")
         }
         if request.method == .get {
-            service.noteFetched(passTypeIdentifier: passType, serialNumber: serial, updateTag: version.updateTag)
+            service.noteFetched(passTypeIdentifier: passType, serialNumber: serial, updateTag: entry.version.updateTag)
         }
-        var headers: HTTPFields = [.contentType: "application/vnd.apple.pkpass", .lastModified: lastModified, .cacheControl: "no-cache"]
-        headers[.eTag] = "\"\(version.updateTag)\""
+        let headers: HTTPFields = [
+            .contentType: "application/vnd.apple.pkpass", .lastModified: entry.lastModified, .cacheControl: "no-cache", .eTag: entry.eTag,
+        ]
         // HEAD gets the same headers; the HTTP layer drops the body.
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: bytes))
     }

@@ -1,4 +1,5 @@
 import Prometheus
+import Synchronization
 
 /// The server's Prometheus metrics, on a registry of its own (so tests can run several apps).
 public struct ServerMetrics: Sendable {
@@ -8,6 +9,7 @@ public struct ServerMetrics: Sendable {
     let passesNotModified: Counter
     let cacheHits: Counter
     let cacheMisses: Counter
+    private let requestCounters = RequestCounters()
     // Computed: MetricNameDescriptor is not Sendable, so it can't be a stored static.
     static var requests: MetricNameDescriptor { descriptor("http", "requests", unit: "total", "HTTP requests by route, method and status") }
     static var registrations: MetricNameDescriptor { descriptor("webservice", "registrations", unit: "total", "Device registrations by outcome (created, existing)") }
@@ -28,7 +30,9 @@ public struct ServerMetrics: Sendable {
     }
 
     func request(route: String, method: String, status: Int) {
-        registry.makeCounter(descriptor: Self.requests, labels: [("route", route), ("method", method), ("status", String(status))]).increment()
+        requestCounters.counter(route: route, method: method, status: status) {
+            registry.makeCounter(descriptor: Self.requests, labels: [("route", route), ("method", method), ("status", String(status))])
+        }.increment()
     }
 
     func registration(_ outcome: String) {
@@ -40,5 +44,26 @@ public struct ServerMetrics: Sendable {
         var out: [UInt8] = []
         registry.emit(into: &out)
         return out
+    }
+}
+
+/// The request counters made so far, by route, method and status: the registry validates names
+/// and builds label sets on every `makeCounter`, too much for every request. Bounded by the
+/// routes (patterns, not paths), methods and statuses that exist.
+private final class RequestCounters: Sendable {
+    private struct Key: Hashable {
+        var route: String
+        var method: String
+        var status: Int
+    }
+
+    private let counters = Mutex<[Key: Counter]>([:])
+
+    func counter(route: String, method: String, status: Int, make: () -> Counter) -> Counter {
+        let key = Key(route: route, method: method, status: status)
+        if let counter = counters.withLock({ $0[key] }) { return counter }
+        let counter = make()
+        counters.withLock { $0[key] = counter }
+        return counter
     }
 }

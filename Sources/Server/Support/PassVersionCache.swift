@@ -1,0 +1,71 @@
+import Registry
+import Synchronization
+
+/// Pass versions as last read from the database, with the header values they make, valid while
+/// the database's ``VersionEpoch`` stands still: a device fetching an unchanged pass costs no
+/// database round trip (two thread hand-offs and a query, which halved the serving rate).
+///
+/// Any committed write moves the epoch and so empties the cache; between writes, repeated
+/// fetches are hits. Bounded: emptied when it reaches `capacity` entries.
+final class PassVersionCache: Sendable {
+    /// What a device request needs of a version, its header values formatted once.
+    struct Entry: Sendable {
+        let version: PassVersion
+        let lastModified: String
+        let eTag: String
+        /// `modifiedAt` in whole seconds, as `If-Modified-Since` compares it.
+        let modifiedSecond: Int64
+
+        init(_ version: PassVersion) {
+            self.version = version
+            lastModified = HTTPDate.format(version.modifiedAt)
+            eTag = "\"\(version.updateTag)\""
+            modifiedSecond = Int64(version.modifiedAt.timeIntervalSince1970.rounded(.down))
+        }
+    }
+
+    private struct Key: Hashable {
+        var passTypeIdentifier: String
+        var serialNumber: String
+    }
+
+    private struct State {
+        var epoch: UInt64 = 0
+        var entries: [Key: Entry] = [:]
+    }
+
+    private let state = Mutex(State())
+    private let epoch: VersionEpoch
+    let capacity: Int
+
+    init(epoch: VersionEpoch, capacity: Int = 100_000) {
+        self.epoch = epoch
+        self.capacity = capacity
+    }
+
+    var count: Int { state.withLock { $0.entries.count } }
+
+    /// The pass's version from the cache, or from `load` (nil when there is no such pass), with
+    /// what `load` read besides.
+    func version<Extra>(
+        passTypeIdentifier: String, serialNumber: String, load: () async throws -> (PassVersion, Extra)?
+    ) async throws -> (entry: Entry, loaded: Extra?)? {
+        // Read before `load`: a write committing meanwhile moves the epoch past `seen`, so what
+        // `load` returns is never stored as current after that write.
+        guard let seen = epoch.current else { return try await load().map { (Entry($0.0), $0.1) } }
+        let key = Key(passTypeIdentifier: passTypeIdentifier, serialNumber: serialNumber)
+        if let hit = state.withLock({ $0.epoch == seen ? $0.entries[key] : nil }) { return (hit, nil) }
+        guard let (version, extra) = try await load() else { return nil }
+        let entry = Entry(version)
+        state.withLock { s in
+            if s.epoch != seen {
+                guard seen > s.epoch else { return } // a newer epoch was seen already: ours may be stale
+                s.epoch = seen
+                s.entries.removeAll(keepingCapacity: true)
+            }
+            if s.entries.count >= capacity { s.entries.removeAll(keepingCapacity: true) }
+            s.entries[key] = entry
+        }
+        return (entry, extra)
+    }
+}
