@@ -4,6 +4,14 @@ import Push
 /// Push counters on the server's Prometheus registry.
 struct PushMetrics: PushObserver {
     let registry: PrometheusCollectorRegistry
+    private let attemptCounters: LabeledCounters
+    private let outcomeCounters: LabeledCounters
+
+    init(registry: PrometheusCollectorRegistry) {
+        self.registry = registry
+        attemptCounters = LabeledCounters(registry: registry, descriptor: Self.attempts, labels: ["wallet", "result"])
+        outcomeCounters = LabeledCounters(registry: registry, descriptor: Self.outcomes, labels: ["wallet", "outcome"])
+    }
 
     static var attempts: MetricNameDescriptor { ServerMetrics.descriptor("push", "attempts", unit: "total", "Push attempts by wallet and result class") }
     static var outcomes: MetricNameDescriptor { ServerMetrics.descriptor("push", "outcomes", unit: "total", "Pushes by final outcome (exactly one per push)") }
@@ -11,11 +19,11 @@ struct PushMetrics: PushObserver {
     static var outboxErrors: MetricNameDescriptor { ServerMetrics.descriptor("push", "outbox_errors", unit: "total", "Failed reads or writes of the push outbox") }
 
     func attempted(_ outcome: PushOutcome, wallet: WalletKind) {
-        registry.makeCounter(descriptor: Self.attempts, labels: [("wallet", wallet.rawValue), ("result", Self.label(outcome))]).increment()
+        attemptCounters.increment(wallet.rawValue, Self.label(outcome))
     }
 
     func finished(_ outcome: FinalOutcome, wallet: WalletKind) {
-        registry.makeCounter(descriptor: Self.outcomes, labels: [("wallet", wallet.rawValue), ("outcome", Self.label(outcome))]).increment()
+        outcomeCounters.increment(wallet.rawValue, Self.label(outcome))
     }
 
     func topicPaused(_ topic: String, reason: APNsReason, for duration: Duration) {

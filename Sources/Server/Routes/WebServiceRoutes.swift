@@ -22,10 +22,19 @@ struct WebServiceRoutes<Context: RequestContext>: Sendable {
     /// The client and token from `Authorization: ApplePass <token>` (or `AndroidPass`).
     static func credentials(_ request: Request) -> (client: WalletClient, token: String)? {
         guard let header = request.headers[.authorization] else { return nil }
-        for (scheme, client) in [("ApplePass ", WalletClient.apple), ("AndroidPass ", WalletClient.android)] where header.hasPrefix(scheme) {
-            return (client, String(header.dropFirst(scheme.count)).trimmingCharacters(in: .whitespaces))
+        let client: WalletClient, scheme: String
+        if header.hasPrefix("ApplePass ") {
+            (client, scheme) = (.apple, "ApplePass ")
+        } else if header.hasPrefix("AndroidPass ") {
+            (client, scheme) = (.android, "AndroidPass ")
+        } else {
+            return nil
         }
-        return nil
+        // Trimmed on bytes: Foundation's trimmingCharacters bridges to NSString on every request.
+        let isBlank = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        let token = header.utf8.dropFirst(scheme.utf8.count).drop(while: isBlank)
+        guard let last = token.lastIndex(where: { !isBlank($0) }) else { return (client, "") }
+        return (client, String(Substring(token[...last])))
     }
 
     /// Authenticates the request for the pass; throws 401 otherwise.

@@ -1,5 +1,4 @@
 import Prometheus
-import Synchronization
 
 /// The server's Prometheus metrics, on a registry of its own (so tests can run several apps).
 public struct ServerMetrics: Sendable {
@@ -9,7 +8,8 @@ public struct ServerMetrics: Sendable {
     let passesNotModified: Counter
     let cacheHits: Counter
     let cacheMisses: Counter
-    private let requestCounters = RequestCounters()
+    private let requestCounters: LabeledCounters
+    private let registrationCounters: LabeledCounters
     // Computed: MetricNameDescriptor is not Sendable, so it can't be a stored static.
     static var requests: MetricNameDescriptor { descriptor("http", "requests", unit: "total", "HTTP requests by route, method and status") }
     static var registrations: MetricNameDescriptor { descriptor("webservice", "registrations", unit: "total", "Device registrations by outcome (created, existing)") }
@@ -27,16 +27,16 @@ public struct ServerMetrics: Sendable {
         passesNotModified = registry.makeCounter(descriptor: Self.descriptor("passes", "not_modified", unit: "total", "Pass requests answered 304"))
         cacheHits = registry.makeCounter(descriptor: Self.descriptor("pass_cache", "hits", unit: "total", "Signed-pass cache hits"))
         cacheMisses = registry.makeCounter(descriptor: Self.descriptor("pass_cache", "misses", unit: "total", "Signed-pass cache misses (a signature each)"))
+        requestCounters = LabeledCounters(registry: registry, descriptor: Self.requests, labels: ["route", "method", "status"])
+        registrationCounters = LabeledCounters(registry: registry, descriptor: Self.registrations, labels: ["outcome"])
     }
 
     func request(route: String, method: String, status: Int) {
-        requestCounters.counter(route: route, method: method, status: status) {
-            registry.makeCounter(descriptor: Self.requests, labels: [("route", route), ("method", method), ("status", String(status))])
-        }.increment()
+        requestCounters.increment(route, method, String(status))
     }
 
     func registration(_ outcome: String) {
-        registry.makeCounter(descriptor: Self.registrations, labels: [("outcome", outcome)]).increment()
+        registrationCounters.increment(outcome)
     }
 
     /// Prometheus text exposition format.
@@ -47,23 +47,3 @@ public struct ServerMetrics: Sendable {
     }
 }
 
-/// The request counters made so far, by route, method and status: the registry validates names
-/// and builds label sets on every `makeCounter`, too much for every request. Bounded by the
-/// routes (patterns, not paths), methods and statuses that exist.
-private final class RequestCounters: Sendable {
-    private struct Key: Hashable {
-        var route: String
-        var method: String
-        var status: Int
-    }
-
-    private let counters = Mutex<[Key: Counter]>([:])
-
-    func counter(route: String, method: String, status: Int, make: () -> Counter) -> Counter {
-        let key = Key(route: route, method: method, status: status)
-        if let counter = counters.withLock({ $0[key] }) { return counter }
-        let counter = make()
-        counters.withLock { $0[key] = counter }
-        return counter
-    }
-}
