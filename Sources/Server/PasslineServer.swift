@@ -130,8 +130,11 @@ public struct PasslineServer: Sendable {
             broadcastCreated: { [broadcasts] in broadcasts.wake() })
         var services: [any Service] = [broadcasts, DistributionWorker(distribution: distribution), push.lifecycleService]
         if let postgres = service.store.database as? PostgresDatabase { services.append(VersionListener(database: postgres)) }
+        let fastPath = CachedPassFastPath(service: service, serverName: "Passline")
         return Application(
             router: router,
+            // Device fetches of unchanged passes are answered before the router (see CachedPassHandler).
+            server: .http1(configuration: .init(additionalChannelHandlers: [CachedPassHandler(fastPath: fastPath)])),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Passline"),
             services: services,
             onServerRunning: onServerRunning,

@@ -21,7 +21,11 @@ struct WebServiceRoutes<Context: RequestContext>: Sendable {
 
     /// The client and token from `Authorization: ApplePass <token>` (or `AndroidPass`).
     static func credentials(_ request: Request) -> (client: WalletClient, token: String)? {
-        guard let header = request.headers[.authorization] else { return nil }
+        credentials(request.headers)
+    }
+
+    static func credentials(_ headers: HTTPFields) -> (client: WalletClient, token: String)? {
+        guard let header = headers[.authorization] else { return nil }
         let client: WalletClient, scheme: String
         if header.hasPrefix("ApplePass ") {
             (client, scheme) = (.apple, "ApplePass ")

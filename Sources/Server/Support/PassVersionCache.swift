@@ -45,6 +45,13 @@ final class PassVersionCache: Sendable {
 
     var count: Int { state.withLock { $0.entries.count } }
 
+    /// The pass's version if cached and current; nil on a miss (never reads the database).
+    func cached(passTypeIdentifier: String, serialNumber: String) -> Entry? {
+        guard let seen = epoch.current else { return nil }
+        let key = Key(passTypeIdentifier: passTypeIdentifier, serialNumber: serialNumber)
+        return state.withLock { $0.epoch == seen ? $0.entries[key] : nil }
+    }
+
     /// The pass's version from the cache, or from `load` (nil when there is no such pass), with
     /// what `load` read besides.
     func version<Extra>(

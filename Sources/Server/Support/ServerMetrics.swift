@@ -5,6 +5,7 @@ public struct ServerMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     let signingSeconds: DurationHistogram
     let passesServed: Counter
+    let fastAnswers: Counter
     let passesNotModified: Counter
     let cacheHits: Counter
     let cacheMisses: Counter
@@ -24,6 +25,8 @@ public struct ServerMetrics: Sendable {
             descriptor: Self.descriptor("pass", "signing", unit: "seconds", "Time to render, sign and zip one pass"),
             buckets: [.microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(50)])
         passesServed = registry.makeCounter(descriptor: Self.descriptor("passes", "served", unit: "total", "Signed passes sent (web service and API)"))
+        fastAnswers = registry.makeCounter(
+            descriptor: Self.descriptor("webservice", "fast_answers", unit: "total", "Device pass requests answered from the caches before the router"))
         passesNotModified = registry.makeCounter(descriptor: Self.descriptor("passes", "not_modified", unit: "total", "Pass requests answered 304"))
         cacheHits = registry.makeCounter(descriptor: Self.descriptor("pass_cache", "hits", unit: "total", "Signed-pass cache hits"))
         cacheMisses = registry.makeCounter(descriptor: Self.descriptor("pass_cache", "misses", unit: "total", "Signed-pass cache misses (a signature each)"))

@@ -1,0 +1,102 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import Synchronization
+
+/// The answer to `GET`/`HEAD /v1/passes/{type}/{serial}` when it can be given without waiting:
+/// the token is right and both the pass's version and its signed bytes are cached. Nil
+/// otherwise, and the web service route answers (``WebServiceRoutes``): same status, headers
+/// and body, same metrics.
+struct CachedPassFastPath: Sendable {
+    let service: PassService
+    let serverName: String
+    /// The route label of the requests counter, as Hummingbird names the route.
+    static let route = "/v1/passes/{passType}/{serial}"
+    private static let prefix = Array("/v1/passes/".utf8)
+    private let dates = DateHeader()
+
+    init(service: PassService, serverName: String) {
+        self.service = service
+        self.serverName = serverName
+    }
+
+    struct Answer {
+        var head: HTTPResponse
+        var body: ByteBuffer?
+    }
+
+    func answer(_ request: HTTPRequest) -> Answer? {
+        guard request.method == .get || request.method == .head, let path = request.path,
+              let (passType, serial) = Self.passPath(path),
+              request.headerFields[.connection].map({ !$0.lowercased().contains("close") }) ?? true,
+              let (_, token) = WebServiceRoutes<AppRequestContext>.credentials(request.headerFields),
+              service.tokens.isValid(token, passTypeIdentifier: passType, serialNumber: serial),
+              let entry = service.versions.cached(passTypeIdentifier: passType, serialNumber: serial)
+        else { return nil }
+        var fields = HTTPFields()
+        if let since = request.headerFields[.ifModifiedSince] {
+            guard let date = HTTPDate.parse(since) else { return nil }
+            if entry.modifiedSecond <= Int64(date.timeIntervalSince1970) {
+                fields[.lastModified] = entry.lastModified
+                finish(&fields, length: 0)
+                service.metrics.passesNotModified.increment()
+                service.metrics.fastAnswers.increment()
+                service.metrics.request(route: Self.route, method: request.method.rawValue, status: 304)
+                return Answer(head: HTTPResponse(status: .notModified, headerFields: fields), body: nil)
+            }
+        }
+        let key = PassCache.Key(passTypeIdentifier: passType, serialNumber: serial, updateTag: entry.version.updateTag)
+        guard let bytes = service.cache.cached(key) else { return nil }
+        fields.reserveCapacity(7)
+        fields[.contentType] = "application/vnd.apple.pkpass"
+        fields[.lastModified] = entry.lastModified
+        fields[.cacheControl] = "no-cache"
+        fields[.eTag] = entry.eTag
+        finish(&fields, length: bytes.readableBytes)
+        service.metrics.cacheHits.increment()
+        service.metrics.passesServed.increment()
+        service.metrics.fastAnswers.increment()
+        service.metrics.request(route: Self.route, method: request.method.rawValue, status: 200)
+        if request.method == .get {
+            service.noteFetched(passTypeIdentifier: passType, serialNumber: serial, updateTag: entry.version.updateTag)
+        }
+        // HEAD: the same headers, no body (as the HTTP layer does for the route).
+        return Answer(head: HTTPResponse(status: .ok, headerFields: fields), body: request.method == .get ? bytes : nil)
+    }
+
+    /// The headers every response of the application carries.
+    private func finish(_ fields: inout HTTPFields, length: Int) {
+        fields[.contentLength] = String(length)
+        fields[.date] = dates.now()
+        fields[.server] = serverName
+    }
+
+    /// The two segments of `/v1/passes/{type}/{serial}`, when they need no decoding and are
+    /// allowed; nil for anything else (the route then decides).
+    static func passPath(_ path: String) -> (String, String)? {
+        let bytes = path.utf8
+        guard bytes.starts(with: prefix), !bytes.contains(UInt8(ascii: "%")), !bytes.contains(UInt8(ascii: "?")) else { return nil }
+        let rest = path.utf8.dropFirst(prefix.count)
+        guard let slash = rest.firstIndex(of: UInt8(ascii: "/")) else { return nil }
+        let type = Substring(rest[..<slash]), serial = Substring(rest[rest.index(after: slash)...])
+        guard (1...255).contains(type.utf8.count), (1...255).contains(serial.utf8.count),
+              Parameters.isAllowed(type), Parameters.isAllowed(serial)
+        else { return nil }
+        return (String(type), String(serial))
+    }
+}
+
+/// The `Date` header's value, formatted once a second.
+final class DateHeader: Sendable {
+    private let current = Mutex<(second: Int64, text: String)>((-1, ""))
+
+    func now() -> String {
+        let date = Date()
+        let second = Int64(date.timeIntervalSince1970.rounded(.down))
+        if let text = current.withLock({ $0.second == second ? $0.text : nil }) { return text }
+        let text = HTTPDate.format(date)
+        current.withLock { $0 = (second, text) }
+        return text
+    }
+}
