@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
-import Synchronization
+import Prometheus
 
 /// The answer to `GET`/`HEAD /v1/passes/{type}/{serial}` when it can be given without waiting:
 /// the token is right and both the pass's version and its signed bytes are cached. Nil
@@ -14,11 +14,19 @@ struct CachedPassFastPath: Sendable {
     /// The route label of the requests counter, as Hummingbird names the route.
     static let route = "/v1/passes/{passType}/{serial}"
     private static let prefix = Array("/v1/passes/".utf8)
-    private let dates = DateHeader()
+    /// The route's request counters, looked up once: no shared dictionary on this path.
+    private let counted: [HTTPRequest.Method: (ok: Counter, notModified: Counter)]
 
     init(service: PassService, serverName: String) {
         self.service = service
         self.serverName = serverName
+        var counted: [HTTPRequest.Method: (ok: Counter, notModified: Counter)] = [:]
+        for method in [HTTPRequest.Method.get, .head] {
+            counted[method] = (
+                service.metrics.requestCounter(route: Self.route, method: method.rawValue, status: 200),
+                service.metrics.requestCounter(route: Self.route, method: method.rawValue, status: 304))
+        }
+        self.counted = counted
     }
 
     struct Answer {
@@ -26,8 +34,9 @@ struct CachedPassFastPath: Sendable {
         var body: ByteBuffer?
     }
 
-    func answer(_ request: HTTPRequest) -> Answer? {
-        guard request.method == .get || request.method == .head, let path = request.path,
+    /// - Parameter date: the `Date` header's value now.
+    func answer(_ request: HTTPRequest, date: String) -> Answer? {
+        guard let counters = counted[request.method], let path = request.path,
               let (passType, serial) = Self.passPath(path),
               request.headerFields[.connection].map({ !$0.lowercased().contains("close") }) ?? true,
               let (_, token) = WebServiceRoutes<AppRequestContext>.credentials(request.headerFields),
@@ -36,13 +45,13 @@ struct CachedPassFastPath: Sendable {
         else { return nil }
         var fields = HTTPFields()
         if let since = request.headerFields[.ifModifiedSince] {
-            guard let date = HTTPDate.parse(since) else { return nil }
-            if entry.modifiedSecond <= Int64(date.timeIntervalSince1970) {
+            guard let sinceDate = HTTPDate.parse(since) else { return nil }
+            if entry.modifiedSecond <= Int64(sinceDate.timeIntervalSince1970) {
                 fields[.lastModified] = entry.lastModified
-                finish(&fields, length: 0)
+                finish(&fields, length: 0, date: date)
                 service.metrics.passesNotModified.increment()
                 service.metrics.fastAnswers.increment()
-                service.metrics.request(route: Self.route, method: request.method.rawValue, status: 304)
+                counters.notModified.increment()
                 return Answer(head: HTTPResponse(status: .notModified, headerFields: fields), body: nil)
             }
         }
@@ -53,11 +62,11 @@ struct CachedPassFastPath: Sendable {
         fields[.lastModified] = entry.lastModified
         fields[.cacheControl] = "no-cache"
         fields[.eTag] = entry.eTag
-        finish(&fields, length: bytes.readableBytes)
+        finish(&fields, length: bytes.readableBytes, date: date)
         service.metrics.cacheHits.increment()
         service.metrics.passesServed.increment()
         service.metrics.fastAnswers.increment()
-        service.metrics.request(route: Self.route, method: request.method.rawValue, status: 200)
+        counters.ok.increment()
         if request.method == .get {
             service.noteFetched(passTypeIdentifier: passType, serialNumber: serial, updateTag: entry.version.updateTag)
         }
@@ -66,9 +75,9 @@ struct CachedPassFastPath: Sendable {
     }
 
     /// The headers every response of the application carries.
-    private func finish(_ fields: inout HTTPFields, length: Int) {
+    private func finish(_ fields: inout HTTPFields, length: Int, date: String) {
         fields[.contentLength] = String(length)
-        fields[.date] = dates.now()
+        fields[.date] = date
         fields[.server] = serverName
     }
 
@@ -87,16 +96,15 @@ struct CachedPassFastPath: Sendable {
     }
 }
 
-/// The `Date` header's value, formatted once a second.
-final class DateHeader: Sendable {
-    private let current = Mutex<(second: Int64, text: String)>((-1, ""))
+/// The `Date` header's value, formatted once a second; one per connection (no lock).
+struct DateHeader {
+    private var second: Int64 = -1
+    private var text = ""
 
-    func now() -> String {
+    mutating func now() -> String {
         let date = Date()
-        let second = Int64(date.timeIntervalSince1970.rounded(.down))
-        if let text = current.withLock({ $0.second == second ? $0.text : nil }) { return text }
-        let text = HTTPDate.format(date)
-        current.withLock { $0 = (second, text) }
+        let now = Int64(date.timeIntervalSince1970.rounded(.down))
+        if now != second { (second, text) = (now, HTTPDate.format(date)) }
         return text
     }
 }

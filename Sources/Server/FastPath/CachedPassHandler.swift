@@ -15,6 +15,7 @@ final class CachedPassHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private let fastPath: CachedPassFastPath
     private var state = FastPathState()
+    private var date = DateHeader()
 
     init(fastPath: CachedPassFastPath) {
         self.fastPath = fastPath
@@ -24,7 +25,7 @@ final class CachedPassHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let part = unwrapInboundIn(data)
         switch part {
         case .head(let request):
-            if state.mayAnswer, let answer = fastPath.answer(request) {
+            if state.mayAnswer, let answer = fastPath.answer(request, date: date.now()) {
                 state.answered()
                 context.write(wrapOutboundOut(.head(answer.head)), promise: nil)
                 if let body = answer.body { context.write(wrapOutboundOut(.body(body)), promise: nil) }

@@ -19,9 +19,18 @@ final class LabeledCounters: Sendable {
 
     /// Adds one to the counter with these label values (in the order of `labels`).
     func increment(_ values: String...) {
-        if let counter = counters.withLock({ $0[values] }) { return counter.increment() }
+        counter(values).increment()
+    }
+
+    /// The counter with these label values (in the order of `labels`).
+    func counter(_ values: String...) -> Counter {
+        counter(values)
+    }
+
+    private func counter(_ values: [String]) -> Counter {
+        if let counter = counters.withLock({ $0[values] }) { return counter }
         let counter = registry.makeCounter(descriptor: descriptor(), labels: Array(zip(names, values)))
         counters.withLock { $0[values] = counter }
-        counter.increment()
+        return counter
     }
 }

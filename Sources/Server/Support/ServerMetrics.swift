@@ -38,6 +38,11 @@ public struct ServerMetrics: Sendable {
         requestCounters.increment(route, method, String(status))
     }
 
+    /// The requests counter of one route, method and status (for paths that count without a lookup).
+    func requestCounter(route: String, method: String, status: Int) -> Counter {
+        requestCounters.counter(route, method, String(status))
+    }
+
     func registration(_ outcome: String) {
         registrationCounters.increment(outcome)
     }
