@@ -150,6 +150,7 @@ public enum Migrations {
         broadcasts,
         distribution,
         versions,
+        fillfactor,
     ]
 
     /// Serializes migrating servers on PostgreSQL (SQLite's writer is serialized already).

@@ -40,6 +40,34 @@ import Testing
         #expect(await counter.value == 1)
     }
 
+    @Test func aFailedSigningFailsItsWaitersAndIsRetried() async throws {
+        struct Refused: Error {}
+        let cache = PassCache(capacityBytes: 1 << 20)
+        let key = PassCache.Key(passTypeIdentifier: "p", serialNumber: "s", updateTag: 1)
+        let counter = Counter()
+        let failures = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for _ in 0..<20 {
+                group.addTask {
+                    do {
+                        _ = try await cache.value(for: key) {
+                            await counter.increment()
+                            try await Task.sleep(for: .milliseconds(20))
+                            throw Refused()
+                        }
+                        return false
+                    } catch is Refused {
+                        return true
+                    }
+                }
+            }
+            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(failures == 20, "every caller saw the signing's error")
+        #expect(await counter.value < 20, "waiters did not sign themselves")
+        let retried = try await cache.value(for: key) { ByteBuffer(bytes: [9]) }
+        #expect(retried.hit == false && retried.bytes == ByteBuffer(bytes: [9]), "a failure is not cached")
+    }
+
     actor Counter {
         var value = 0
         func increment() { value += 1 }

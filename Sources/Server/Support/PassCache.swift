@@ -21,9 +21,15 @@ final class PassCache: Sendable {
         var lastUse: UInt64
     }
 
+    private struct Waiter {
+        /// Nil: look again (the version finished between the lookup and the wait).
+        var continuation: CheckedContinuation<ByteBuffer?, any Error>
+    }
+
     private struct State {
         var entries: [Key: Entry] = [:]
-        var inFlight: [Key: Task<ByteBuffer, any Error>] = [:]
+        /// Versions being signed, with the requests waiting for them.
+        var inFlight: [Key: [Waiter]] = [:]
         var totalBytes = 0
         var clock: UInt64 = 0
     }
@@ -48,37 +54,45 @@ final class PassCache: Sendable {
         }
     }
 
-    /// The cached bytes, or those `make` produces (run once per key at a time).
-    func value(for key: Key, make: @escaping @Sendable () async throws -> ByteBuffer) async throws -> (bytes: ByteBuffer, hit: Bool) {
-        enum Lookup { case hit(ByteBuffer), wait(Task<ByteBuffer, any Error>), make(Task<ByteBuffer, any Error>) }
-        let lookup: Lookup = state.withLock { s in
-            s.clock += 1
-            if var entry = s.entries[key] {
-                entry.lastUse = s.clock
-                s.entries[key] = entry
-                return .hit(entry.bytes)
-            }
-            if let task = s.inFlight[key] { return .wait(task) }
-            let task = Task { try await make() }
-            s.inFlight[key] = task
-            return .make(task)
-        }
-        switch lookup {
-        case .hit(let bytes):
-            return (bytes, true)
-        case .wait(let task):
-            return (try await task.value, true)
-        case .make(let task):
-            do {
-                let bytes = try await task.value
-                state.withLock { s in
-                    s.inFlight[key] = nil
-                    Self.insert(bytes, for: key, into: &s, capacity: capacity)
+    /// The cached bytes, or those `make` produces (run once per key at a time, by the first
+    /// caller, in its own task: no task per miss; later callers wait for its result).
+    func value(for key: Key, make: @Sendable () async throws -> ByteBuffer) async throws -> (bytes: ByteBuffer, hit: Bool) {
+        enum Lookup { case hit(ByteBuffer), make, wait }
+        while true {
+            let lookup: Lookup = state.withLock { s in
+                s.clock += 1
+                if var entry = s.entries[key] {
+                    entry.lastUse = s.clock
+                    s.entries[key] = entry
+                    return .hit(entry.bytes)
                 }
-                return (bytes, false)
-            } catch {
-                state.withLock { _ = $0.inFlight.removeValue(forKey: key) }
-                throw error
+                if s.inFlight[key] != nil { return .wait }
+                s.inFlight[key] = []
+                return .make
+            }
+            switch lookup {
+            case .hit(let bytes):
+                return (bytes, true)
+            case .wait:
+                let made = try await withCheckedThrowingContinuation { (waiter: CheckedContinuation<ByteBuffer?, any Error>) in
+                    let registered = state.withLock { s -> Bool in
+                        guard s.inFlight[key] != nil else { return false }
+                        s.inFlight[key]!.append(Waiter(continuation: waiter))
+                        return true
+                    }
+                    // Finished in between: look again.
+                    if !registered { waiter.resume(returning: nil) }
+                }
+                if let made { return (made, true) }
+            case .make:
+                let result: Result<ByteBuffer, any Error>
+                do { result = .success(try await make()) } catch { result = .failure(error) }
+                let waiters = state.withLock { s in
+                    if case .success(let bytes) = result { Self.insert(bytes, for: key, into: &s, capacity: capacity) }
+                    return s.inFlight.removeValue(forKey: key) ?? []
+                }
+                for waiter in waiters { waiter.continuation.resume(with: result.map { $0 }) }
+                return (try result.get(), false)
             }
         }
     }
@@ -98,3 +112,4 @@ final class PassCache: Sendable {
         }
     }
 }
+
