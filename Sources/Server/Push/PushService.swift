@@ -62,7 +62,7 @@ public struct PushService: Sendable {
         let client = try APNsClient(configuration: configuration, credentials: [topic: credentials], logger: logger)
         var dispatch = PushDispatcherConfiguration()
         switch settings.rate {
-        case .automatic: dispatch.pushesPerSecond = Self.measuredSigningRate(signer)
+        case .automatic: dispatch.pushesPerSecond = Self.measuredSigningRate(signer) * Self.fetchBackShare(database.dialect)
         case .perSecond(let r): dispatch.pushesPerSecond = r
         case .unlimited: dispatch.pushesPerSecond = nil
         }
@@ -75,8 +75,19 @@ public struct PushService: Sendable {
         return PushService(dispatcher: dispatcher, disabledReason: nil, client: client, database: database)
     }
 
-    /// Signatures per second on all cores, with a fifth kept back for everything else. Each push
-    /// makes a phone fetch its changed pass, which costs one signature (docs/push.md).
+    /// The share of the bare signing rate at which this server answers fetches of changed passes
+    /// (each a read, a signature and a 39 KB response): measured by scripts/bench-broadcast.sh at
+    /// 0.49–0.60 on SQLite and 0.26–0.30 on PostgreSQL (docs/benchmarks.md), and a fifth of that
+    /// kept back for everything else.
+    static func fetchBackShare(_ dialect: SQLDialect) -> Double {
+        switch dialect {
+        case .sqlite: return 0.5 * 0.8
+        case .postgres: return 0.25 * 0.8
+        }
+    }
+
+    /// Bare signatures per second on all cores. Each push makes a phone fetch its changed pass,
+    /// which costs one signature (docs/push.md).
     static func measuredSigningRate(_ signer: some PassSigner) -> Double {
         let manifest = [UInt8](repeating: 0x61, count: 1_024)
         let rounds = 40
@@ -84,7 +95,7 @@ public struct PushService: Sendable {
         for _ in 0..<rounds { _ = try? signer.sign(manifest: manifest, signingTime: Date()) }
         let elapsed = start.duration(to: .now)
         let seconds = max(1e-6, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
-        return (Double(rounds) / seconds * Double(ProcessInfo.processInfo.activeProcessorCount) * 0.8).rounded()
+        return (Double(rounds) / seconds * Double(ProcessInfo.processInfo.activeProcessorCount)).rounded()
     }
 
     /// The dispatcher as a service of the application; a no-op when pushing is off.
