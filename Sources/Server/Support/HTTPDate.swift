@@ -11,7 +11,11 @@ enum HTTPDate {
         let secs = seconds - days * 86_400
         let (y, m, d) = civil(fromDays: days)
         let wd = weekdays[Int(((days % 7) + 7) % 7)]
-        return String(format: "%@, %02d %@ %04d %02d:%02d:%02d GMT", wd, d, months[m - 1], y, Int(secs / 3600), Int(secs % 3600 / 60), Int(secs % 60))
+        // By hand: String(format:) went through Foundation's formatter, 2 % of a fetch-back's CPU.
+        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : String(n) }
+        let year = String(y)
+        return "\(wd), \(two(d)) \(months[m - 1]) \(String(repeating: "0", count: max(0, 4 - year.count)))\(year) "
+            + "\(two(Int(secs / 3600))):\(two(Int(secs % 3600 / 60))):\(two(Int(secs % 60))) GMT"
     }
 
     /// Parses IMF-fixdate, and the obsolete RFC 850 and asctime forms as RFC 7231 asks.
