@@ -111,16 +111,16 @@ extension BroadcastStore {
     /// 4. grant the points: balances first, then one ledger entry per household with business
     ///    key `broadcast:{id}` for households that have none (the unique key backs this up);
     /// 5. point their active cards at this broadcast (the promo text passes show);
-    /// 6. record one push-due row per device push token and pass type (coalesced with any
+    /// 6. lock the pass rows (PostgreSQL, ordered), then record one push-due row per device push token and pass type (coalesced with any
     ///    pending row, keeping the earlier due time), due when ``BroadcastPacing`` says — spread
     ///    over time so pushes of other changes, due now, are claimed before the broadcast's later ones;
     /// 7. advance the cursor and the counters;
     /// 8. stamp the pass rows with one new update tag, last.
     ///
-    /// Lock order as everywhere: account rows → pass rows → the update-tag counter. The pass rows
-    /// need no ordered lock of their own (it cost a tenth of each batch on PostgreSQL): every
-    /// writer that changes several passes at once holds their households' account rows first,
-    /// taken in id order, so no two such writers can wait on each other's passes.
+    /// Lock order as everywhere: account rows → pass rows → push-due rows → the update-tag counter.
+    /// Writers of several passes hold their households' account rows first, taken in id order; a
+    /// pass PATCH takes no account row, so the pass rows must come before the push-due rows here
+    /// as in the PATCH and in accruals, or a PATCH racing a batch could deadlock.
     /// `beforeCommit` runs after every statement, just before the commit (tests throw there to
     /// simulate a crash).
     public func runBatch(
@@ -207,6 +207,13 @@ extension BroadcastStore {
 
             // With points every card of the household shows a new balance; without, only the active ones changed.
             let changed = points > 0 ? "" : " AND c.status = 'active'"
+            let passes = "(pass_type_id, serial_number) IN (SELECT c.pass_type_id, c.serial_number FROM accounts a JOIN cards c ON c.account_id = a.id WHERE "
+            if pg {
+                let (lockPasses, lockPassBinds) = statement { h, b in
+                    "SELECT COUNT(*) FROM (SELECT 1 FROM passes WHERE \(passes)\(h) AND \(cardRange(&b))\(changed)) ORDER BY pass_type_id, serial_number FOR UPDATE) s"
+                }
+                try await db.query(lockPasses, lockPassBinds)
+            }
             let due = pacing.dueAt(start: started, recorded: recordedBefore, now: seconds)
             let (pushSQL, pushBinds) = statement { h, b in
                 """
@@ -235,7 +242,6 @@ extension BroadcastStore {
                 """,
                 [.integer(upper), .integer(households), .integer(granted), .integer(cards), .integer(pushes), .integer(seconds + leaseSeconds), .integer(id)])
 
-            let passes = "(pass_type_id, serial_number) IN (SELECT c.pass_type_id, c.serial_number FROM accounts a JOIN cards c ON c.account_id = a.id WHERE "
             // stampPasses binds `now` as $1; the selection's binds follow.
             let (stampSelection, stampBinds) = statement([.integer(seconds)]) { h, b in "\(passes)\(h) AND \(cardRange(&b))\(changed))" }
             _ = try await RegistryStore.stampPasses(db, selection: stampSelection, binds: Array(stampBinds.dropFirst()), now: seconds)
