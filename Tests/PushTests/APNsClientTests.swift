@@ -59,7 +59,10 @@ import Testing
         let fixture = try ClientFixture.get()
         let stalled = pushToken(7)
         let behavior = MockBehavior(permanent: [stalled.hex: .stall])
-        try await withClient(fixture, behavior: behavior, connections: 1, configure: { $0.requestTimeout = .milliseconds(300) }) { client, mock in
+        try await withClient(fixture, behavior: behavior, connections: 1, configure: { $0.requestTimeout = .seconds(1) }) { client, mock in
+            // Connected first: the deadline must expire on the stalled stream, not on a TLS
+            // handshake slowed down by the other suites running beside this one.
+            #expect(await client.send(PushRequest(token: pushToken(9), topic: fixture.topic)) == .delivered)
             #expect(await client.send(PushRequest(token: stalled, topic: fixture.topic)) == .retry(.transport(.timedOut)))
             #expect(await client.send(PushRequest(token: pushToken(8), topic: fixture.topic)) == .delivered)
             let stats = mock.stats()
