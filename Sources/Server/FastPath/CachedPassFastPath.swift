@@ -46,7 +46,7 @@ struct CachedPassFastPath: Sendable {
         var fields = HTTPFields()
         if let since = request.headerFields[.ifModifiedSince] {
             guard let sinceDate = HTTPDate.parse(since) else { return nil }
-            if entry.modifiedSecond <= Int64(sinceDate.timeIntervalSince1970) {
+            if entry.isUnchanged(since: sinceDate) {
                 fields[.lastModified] = entry.lastModified
                 finish(&fields, length: 0, date: date)
                 service.metrics.passesNotModified.increment()
@@ -57,11 +57,7 @@ struct CachedPassFastPath: Sendable {
         }
         let key = PassCache.Key(passTypeIdentifier: passType, serialNumber: serial, updateTag: entry.version.updateTag)
         guard let bytes = service.cache.cached(key) else { return nil }
-        fields.reserveCapacity(7)
-        fields[.contentType] = "application/vnd.apple.pkpass"
-        fields[.lastModified] = entry.lastModified
-        fields[.cacheControl] = "no-cache"
-        fields[.eTag] = entry.eTag
+        fields = entry.passFields
         finish(&fields, length: bytes.readableBytes, date: date)
         service.metrics.cacheHits.increment()
         service.metrics.passesServed.increment()

@@ -118,7 +118,7 @@ struct WebServiceRoutes<Context: RequestContext>: Sendable {
         guard let (entry, live) = try await service.current(passTypeIdentifier: passType, serialNumber: serial) else {
             throw APIError.notFound("no such pass")
         }
-        if let since = request.headers[.ifModifiedSince].flatMap(HTTPDate.parse), entry.modifiedSecond <= Int64(since.timeIntervalSince1970) {
+        if let since = request.headers[.ifModifiedSince].flatMap(HTTPDate.parse), entry.isUnchanged(since: since) {
             service.metrics.passesNotModified.increment()
             return Response(status: .notModified, headers: [.lastModified: entry.lastModified])
         }
@@ -128,11 +128,8 @@ struct WebServiceRoutes<Context: RequestContext>: Sendable {
         if request.method == .get {
             service.noteFetched(passTypeIdentifier: passType, serialNumber: serial, updateTag: entry.version.updateTag)
         }
-        let headers: HTTPFields = [
-            .contentType: "application/vnd.apple.pkpass", .lastModified: entry.lastModified, .cacheControl: "no-cache", .eTag: entry.eTag,
-        ]
         // HEAD gets the same headers; the HTTP layer drops the body.
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: bytes))
+        return Response(status: .ok, headers: entry.passFields, body: .init(byteBuffer: bytes))
     }
 
     @Sendable func log(_ request: Request, context: Context) async throws -> Response {

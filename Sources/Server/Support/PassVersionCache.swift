@@ -1,3 +1,5 @@
+import Foundation
+import HTTPTypes
 import Registry
 import Synchronization
 
@@ -15,12 +17,21 @@ final class PassVersionCache: Sendable {
         let eTag: String
         /// `modifiedAt` in whole seconds, as `If-Modified-Since` compares it.
         let modifiedSecond: Int64
+        /// The headers of a `200` with this version (the web service route and the fast path
+        /// both send exactly these, plus what the HTTP layer adds).
+        let passFields: HTTPFields
 
         init(_ version: PassVersion) {
             self.version = version
             lastModified = HTTPDate.format(version.modifiedAt)
             eTag = "\"\(version.updateTag)\""
             modifiedSecond = Int64(version.modifiedAt.timeIntervalSince1970.rounded(.down))
+            passFields = [.contentType: "application/vnd.apple.pkpass", .lastModified: lastModified, .cacheControl: "no-cache", .eTag: eTag]
+        }
+
+        /// Whether a device that sent `If-Modified-Since: since` already has this version.
+        func isUnchanged(since: Date) -> Bool {
+            modifiedSecond <= Int64(since.timeIntervalSince1970)
         }
     }
 
