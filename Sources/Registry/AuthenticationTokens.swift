@@ -7,20 +7,29 @@ import Foundation
 /// Nothing secret sits in the database, a token never changes for a pass (as Wallet
 /// requires), and checking one is a constant-time MAC comparison.
 public struct AuthenticationTokens: Sendable {
-    private let key: SymmetricKey
+    /// The MAC with the secret already absorbed: each token copies it and hashes just the pass's
+    /// name. Setting the key up per call was most of the cost of checking a token, and a check
+    /// runs on every device request (8 % of the cached-pass fast path; docs/benchmarks.md).
+    private let keyed: HMAC<SHA256>
 
     /// - Parameter secret: at least 32 random bytes, kept in the data directory or configuration.
     public init(secret: [UInt8]) {
         precondition(secret.count >= 32, "the authentication secret must be at least 32 bytes")
-        key = SymmetricKey(data: secret)
+        keyed = HMAC<SHA256>(key: SymmetricKey(data: secret))
     }
 
-    private static func message(_ passTypeIdentifier: String, _ serialNumber: String) -> [UInt8] {
-        Array("\(passTypeIdentifier)\n\(serialNumber)".utf8)
+    /// The MAC of `passTypeIdentifier "\n" serialNumber`.
+    private func mac(_ passTypeIdentifier: String, _ serialNumber: String) -> HashedAuthenticationCode<SHA256> {
+        var hmac = keyed
+        var passTypeIdentifier = passTypeIdentifier, serialNumber = serialNumber
+        passTypeIdentifier.withUTF8 { hmac.update(data: UnsafeRawBufferPointer($0)) }
+        withUnsafeBytes(of: UInt8(ascii: "\n")) { hmac.update(data: $0) }
+        serialNumber.withUTF8 { hmac.update(data: UnsafeRawBufferPointer($0)) }
+        return hmac.finalize()
     }
 
     public func token(passTypeIdentifier: String, serialNumber: String) -> String {
-        Self.encode(Array(HMAC<SHA256>.authenticationCode(for: Self.message(passTypeIdentifier, serialNumber), using: key)))
+        Self.encode(Array(mac(passTypeIdentifier, serialNumber)))
     }
 
     static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
@@ -78,8 +87,9 @@ public struct AuthenticationTokens: Sendable {
     public func isValid(_ token: String, passTypeIdentifier: String, serialNumber: String) -> Bool {
         // `decode` accepts only the canonical spelling: the last character carries two padding
         // bits, and a token differing there would otherwise decode to the same MAC.
-        guard token.utf8.count == 43, let mac = Self.decode(token) else { return false }
-        return HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: Self.message(passTypeIdentifier, serialNumber), using: key)
+        guard token.utf8.count == 43, let presented = Self.decode(token) else { return false }
+        // `==` between a MAC and bytes is swift-crypto's constant-time comparison.
+        return mac(passTypeIdentifier, serialNumber) == presented
     }
 
 }

@@ -144,6 +144,13 @@ import Testing
         #expect(tokens.token(passTypeIdentifier: "pass.a", serialNumber: "b1") != tokens.token(passTypeIdentifier: "pass.ab", serialNumber: "1"))
     }
 
+    /// Tokens already sit in wallets: the derivation must never change. The value is Python's
+    /// `hmac.new(bytes([7] * 32), b"pass.a\n1", sha256)`, base64url without padding.
+    @Test func matchesAnIndependentHMAC() {
+        #expect(tokens.token(passTypeIdentifier: "pass.a", serialNumber: "1") == "eYKEabELsR-GHskvsRohP9D8SUFuIs_SsYiWt-JZWdA")
+        #expect(tokens.isValid("eYKEabELsR-GHskvsRohP9D8SUFuIs_SsYiWt-JZWdA", passTypeIdentifier: "pass.a", serialNumber: "1"))
+    }
+
     @Test func validation() {
         let t = tokens.token(passTypeIdentifier: "pass.a", serialNumber: "1")
         #expect(tokens.isValid(t, passTypeIdentifier: "pass.a", serialNumber: "1"))
