@@ -18,13 +18,11 @@ public struct AuthenticationTokens: Sendable {
         keyed = HMAC<SHA256>(key: SymmetricKey(data: secret))
     }
 
-    /// The MAC of `passTypeIdentifier "\n" serialNumber`.
+    /// The MAC of `passTypeIdentifier "\n" serialNumber`, hashed in one update (swift-crypto's
+    /// `update(data:)` is generic and costs more per call than the bytes it hashes).
     private func mac(_ passTypeIdentifier: String, _ serialNumber: String) -> HashedAuthenticationCode<SHA256> {
         var hmac = keyed
-        var passTypeIdentifier = passTypeIdentifier, serialNumber = serialNumber
-        passTypeIdentifier.withUTF8 { hmac.update(data: UnsafeRawBufferPointer($0)) }
-        withUnsafeBytes(of: UInt8(ascii: "\n")) { hmac.update(data: $0) }
-        serialNumber.withUTF8 { hmac.update(data: UnsafeRawBufferPointer($0)) }
+        hmac.update(data: Array("\(passTypeIdentifier)\n\(serialNumber)".utf8))
         return hmac.finalize()
     }
 

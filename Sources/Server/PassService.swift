@@ -74,7 +74,7 @@ public final class PassService: Sendable {
         self.webServiceURL = webServiceURL
         self.metrics = metrics
         cache = PassCache(capacityBytes: cacheBytes)
-        versions = PassVersionCache(epoch: store.database.versions)
+        versions = PassVersionCache(epoch: store.database.versions, tokens: tokens)
         var factories: [String: PassFactory] = [:]
         let root = URL(fileURLWithPath: templatesDirectory)
         let names = (try? FileManager.default.contentsOfDirectory(atPath: templatesDirectory)) ?? []

@@ -8,6 +8,7 @@ import Testing
 /// The version cache in front of the database (issue 3's serving rate): hits between writes,
 /// nothing stale after one.
 @Suite struct PassVersionCacheTests {
+    let tokens = AuthenticationTokens(secret: Array(repeating: 3, count: 32))
     final class Loads: Sendable {
         let count = Atomic(0)
         let tag = Atomic<Int64>(1)
@@ -19,11 +20,16 @@ import Testing
 
     @Test func hitsUntilAWriteCommits() async throws {
         let epoch = VersionEpoch(live: true)
-        let cache = PassVersionCache(epoch: epoch)
+        let cache = PassVersionCache(epoch: epoch, tokens: tokens)
         let loads = Loads()
         let first = try #require(try await cache.version(passTypeIdentifier: "t", serialNumber: "s") { loads.load() })
         #expect(first.entry.version.updateTag == 1 && first.loaded == 7, "a miss hands back what the load read")
         #expect(first.entry.lastModified == "Tue, 14 Nov 2023 22:13:20 GMT" && first.entry.eTag == "\"1\"")
+        // The entry checks the pass's own token, and only that.
+        let token = tokens.token(passTypeIdentifier: "t", serialNumber: "s")
+        #expect(first.entry.accepts(token))
+        #expect(!first.entry.accepts(tokens.token(passTypeIdentifier: "t", serialNumber: "other")))
+        #expect(!first.entry.accepts(String(token.dropLast())) && !first.entry.accepts(token + "A") && !first.entry.accepts(""))
         let second = try #require(try await cache.version(passTypeIdentifier: "t", serialNumber: "s") { loads.load() })
         #expect(second.entry.version.updateTag == 1 && second.loaded == nil && loads.count.load(ordering: .relaxed) == 1, "a hit reads nothing")
         // Another serial is its own entry.
@@ -39,7 +45,7 @@ import Testing
 
     @Test func aReadOverlappingAWriteIsNotKept() async throws {
         let epoch = VersionEpoch(live: true)
-        let cache = PassVersionCache(epoch: epoch)
+        let cache = PassVersionCache(epoch: epoch, tokens: tokens)
         let loads = Loads()
         // The load reads the old version, and a write commits before the load returns.
         _ = try await cache.version(passTypeIdentifier: "t", serialNumber: "s") { () -> (PassVersion, Int)? in
@@ -54,7 +60,7 @@ import Testing
 
     @Test func nothingIsCachedWhileOtherServersCouldGoUnheard() async throws {
         let epoch = VersionEpoch(live: false) // PostgreSQL before LISTEN took effect
-        let cache = PassVersionCache(epoch: epoch)
+        let cache = PassVersionCache(epoch: epoch, tokens: tokens)
         let loads = Loads()
         for _ in 0..<3 { _ = try await cache.version(passTypeIdentifier: "t", serialNumber: "s") { loads.load() } }
         #expect(loads.count.load(ordering: .relaxed) == 3 && cache.count == 0)
@@ -72,14 +78,14 @@ import Testing
     }
 
     @Test func boundedInEntries() async throws {
-        let cache = PassVersionCache(epoch: VersionEpoch(live: true), capacity: 10)
+        let cache = PassVersionCache(epoch: VersionEpoch(live: true), tokens: tokens, capacity: 10)
         let loads = Loads()
         for i in 0..<25 { _ = try await cache.version(passTypeIdentifier: "t", serialNumber: "s\(i)") { loads.load() } }
         #expect(cache.count <= 10 && cache.count > 0)
     }
 
     @Test func missingPassesAreNotCached() async throws {
-        let cache = PassVersionCache(epoch: VersionEpoch(live: true))
+        let cache = PassVersionCache(epoch: VersionEpoch(live: true), tokens: tokens)
         let loads = Loads()
         for _ in 0..<2 {
             let none = try await cache.version(passTypeIdentifier: "t", serialNumber: "nope") { () -> (PassVersion, Int)? in

@@ -40,8 +40,8 @@ struct CachedPassFastPath: Sendable {
               let (passType, serial) = Self.passPath(path),
               request.headerFields[.connection].map({ !$0.lowercased().contains("close") }) ?? true,
               let (_, token) = WebServiceRoutes<AppRequestContext>.credentials(request.headerFields),
-              service.tokens.isValid(token, passTypeIdentifier: passType, serialNumber: serial),
-              let entry = service.versions.cached(passTypeIdentifier: passType, serialNumber: serial)
+              let entry = service.versions.cached(passTypeIdentifier: passType, serialNumber: serial),
+              entry.accepts(token)
         else { return nil }
         var fields = HTTPFields()
         if let since = request.headerFields[.ifModifiedSince] {

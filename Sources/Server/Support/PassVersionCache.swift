@@ -20,13 +20,28 @@ final class PassVersionCache: Sendable {
         /// The headers of a `200` with this version (the web service route and the fast path
         /// both send exactly these, plus what the HTTP layer adds).
         let passFields: HTTPFields
+        /// The pass's `authenticationToken`, derived once per entry: the fast path checks a
+        /// device's token against it without computing a MAC per request.
+        private let token: [UInt8]
 
-        init(_ version: PassVersion) {
+        init(_ version: PassVersion, token: String) {
             self.version = version
+            self.token = Array(token.utf8)
             lastModified = HTTPDate.format(version.modifiedAt)
             eTag = "\"\(version.updateTag)\""
             modifiedSecond = Int64(version.modifiedAt.timeIntervalSince1970.rounded(.down))
             passFields = [.contentType: "application/vnd.apple.pkpass", .lastModified: lastModified, .cacheControl: "no-cache", .eTag: eTag]
+        }
+
+        /// Whether `presented` is the pass's token; constant time in its bytes.
+        func accepts(_ presented: String) -> Bool {
+            var presented = presented
+            return presented.withUTF8 { bytes in
+                guard bytes.count == token.count else { return false }
+                var difference: UInt8 = 0
+                for i in 0..<bytes.count { difference |= bytes[i] ^ token[i] }
+                return difference == 0
+            }
         }
 
         /// Whether a device that sent `If-Modified-Since: since` already has this version.
@@ -47,11 +62,17 @@ final class PassVersionCache: Sendable {
 
     private let state = Mutex(State())
     private let epoch: VersionEpoch
+    private let tokens: AuthenticationTokens
     let capacity: Int
 
-    init(epoch: VersionEpoch, capacity: Int = 100_000) {
+    init(epoch: VersionEpoch, tokens: AuthenticationTokens, capacity: Int = 100_000) {
         self.epoch = epoch
+        self.tokens = tokens
         self.capacity = capacity
+    }
+
+    private func makeEntry(_ version: PassVersion, _ key: Key) -> Entry {
+        Entry(version, token: tokens.token(passTypeIdentifier: key.passTypeIdentifier, serialNumber: key.serialNumber))
     }
 
     var count: Int { state.withLock { $0.entries.count } }
@@ -70,11 +91,11 @@ final class PassVersionCache: Sendable {
     ) async throws -> (entry: Entry, loaded: Extra?)? {
         // Read before `load`: a write committing meanwhile moves the epoch past `seen`, so what
         // `load` returns is never stored as current after that write.
-        guard let seen = epoch.current else { return try await load().map { (Entry($0.0), $0.1) } }
         let key = Key(passTypeIdentifier: passTypeIdentifier, serialNumber: serialNumber)
+        guard let seen = epoch.current else { return try await load().map { (makeEntry($0.0, key), $0.1) } }
         if let hit = state.withLock({ $0.epoch == seen ? $0.entries[key] : nil }) { return (hit, nil) }
         guard let (version, extra) = try await load() else { return nil }
-        let entry = Entry(version)
+        let entry = makeEntry(version, key)
         state.withLock { s in
             if s.epoch != seen {
                 guard seen > s.epoch else { return } // a newer epoch was seen already: ours may be stale
