@@ -134,7 +134,7 @@ public struct PasslineServer: Sendable {
         return Application(
             router: router,
             // Device fetches of unchanged passes are answered before the router (see CachedPassHandler).
-            server: .http1(configuration: .init(additionalChannelHandlers: [CachedPassHandler(fastPath: fastPath)])),
+            server: .http1(configuration: .init(additionalChannelHandlers: [CachedPassHandler.Installer(fastPath: fastPath)])),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Passline"),
             services: services,
             onServerRunning: onServerRunning,

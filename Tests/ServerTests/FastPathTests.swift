@@ -135,4 +135,40 @@ import Testing
             #expect(Self.fastAnswers(s) == 0, "the pass waited behind the first request, so the route answered it")
         }
     }
+
+    /// HTTP/1.0 and `Connection: close` have connection handling to do: the route answers them.
+    @Test func leavesConnectionHandlingToTheRoute() async throws {
+        try await TestServer.run(.sqlite) { s, client in
+            let serial = try await s.createPass(client)
+            let uri = "/v1/passes/\(s.passType)/\(serial)"
+            let token = s.token(serial)
+            _ = try await client.execute(uri: uri, method: .get, headers: [.authorization: "ApplePass \(token)"]) // cache it
+            let port = try #require(client.port)
+            for request in [
+                "GET \(uri) HTTP/1.0\r\nAuthorization: ApplePass \(token)\r\n\r\n",
+                "GET \(uri) HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: ApplePass \(token)\r\n\r\n",
+            ] {
+                let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(host: "127.0.0.1", port: port) { channel in
+                    channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
+                }
+                // Read one whole response (whether the server then closes is not the point here).
+                let text = try await channel.executeThenClose { inbound, outbound in
+                    try await outbound.write(ByteBuffer(string: request))
+                    var bytes: [UInt8] = []
+                    for try await chunk in inbound {
+                        bytes += chunk.readableBytesView
+                        let text = String(decoding: bytes, as: UTF8.self)
+                        guard let end = text.range(of: "\r\n\r\n"),
+                              let line = text[..<end.lowerBound].split(separator: "\r\n").first(where: { $0.lowercased().hasPrefix("content-length:") }),
+                              let length = Int(line.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces))
+                        else { continue }
+                        if bytes.count >= text[..<end.upperBound].utf8.count + length { break }
+                    }
+                    return String(decoding: bytes, as: UTF8.self)
+                }
+                #expect(text.hasPrefix("HTTP/1.1 200 OK") && text.contains("application/vnd.apple.pkpass"), "\(text.prefix(300))")
+            }
+            #expect(Self.fastAnswers(s) == 0)
+        }
+    }
 }

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import NIOHTTP1
 import Prometheus
 
 /// The answer to `GET`/`HEAD /v1/passes/{type}/{serial}` when it can be given without waiting:
@@ -15,66 +16,71 @@ struct CachedPassFastPath: Sendable {
     static let route = "/v1/passes/{passType}/{serial}"
     private static let prefix = Array("/v1/passes/".utf8)
     /// The route's request counters, looked up once: no shared dictionary on this path.
-    private let counted: [HTTPRequest.Method: (ok: Counter, notModified: Counter)]
+    private let get: (ok: Counter, notModified: Counter)
+    private let head: (ok: Counter, notModified: Counter)
 
     init(service: PassService, serverName: String) {
         self.service = service
         self.serverName = serverName
-        var counted: [HTTPRequest.Method: (ok: Counter, notModified: Counter)] = [:]
-        for method in [HTTPRequest.Method.get, .head] {
-            counted[method] = (
-                service.metrics.requestCounter(route: Self.route, method: method.rawValue, status: 200),
-                service.metrics.requestCounter(route: Self.route, method: method.rawValue, status: 304))
+        let counters = { (method: String) in
+            (service.metrics.requestCounter(route: Self.route, method: method, status: 200),
+             service.metrics.requestCounter(route: Self.route, method: method, status: 304))
         }
-        self.counted = counted
+        get = counters("GET")
+        head = counters("HEAD")
     }
 
     struct Answer {
-        var head: HTTPResponse
+        var head: HTTPResponseHead
         var body: ByteBuffer?
     }
 
     /// - Parameter date: the `Date` header's value now.
-    func answer(_ request: HTTPRequest, date: String) -> Answer? {
-        guard let counters = counted[request.method], let path = request.path,
-              let (passType, serial) = Self.passPath(path),
-              request.headerFields[.connection].map({ !$0.lowercased().contains("close") }) ?? true,
-              let (_, token) = WebServiceRoutes<AppRequestContext>.credentials(request.headerFields),
+    func answer(_ request: HTTPRequestHead, date: String) -> Answer? {
+        // HTTP/1.1 with keep-alive only: anything else has connection handling to do.
+        let counters: (ok: Counter, notModified: Counter)
+        switch request.method {
+        case .GET: counters = get
+        case .HEAD: counters = head
+        default: return nil
+        }
+        guard request.version == .http1_1, request.isKeepAlive,
+              let (passType, serial) = Self.passPath(request.uri),
+              let (_, token) = WebServiceRoutes<AppRequestContext>.credentials(authorization: request.headers.first(name: "authorization")),
               let entry = service.versions.cached(passTypeIdentifier: passType, serialNumber: serial),
               entry.accepts(token)
         else { return nil }
-        var fields = HTTPFields()
-        if let since = request.headerFields[.ifModifiedSince] {
+        if let since = request.headers.first(name: "if-modified-since") {
             guard let sinceDate = HTTPDate.parse(since) else { return nil }
             if entry.isUnchanged(since: sinceDate) {
-                fields[.lastModified] = entry.lastModified
-                finish(&fields, length: 0, date: date)
+                var headers = HTTPHeaders([("Last-Modified", entry.lastModified)])
+                finish(&headers, length: 0, date: date)
                 service.metrics.passesNotModified.increment()
                 service.metrics.fastAnswers.increment()
                 counters.notModified.increment()
-                return Answer(head: HTTPResponse(status: .notModified, headerFields: fields), body: nil)
+                return Answer(head: HTTPResponseHead(version: .http1_1, status: .notModified, headers: headers), body: nil)
             }
         }
         let key = PassCache.Key(passTypeIdentifier: passType, serialNumber: serial, updateTag: entry.version.updateTag)
         guard let bytes = service.cache.cached(key) else { return nil }
-        fields = entry.passFields
-        finish(&fields, length: bytes.readableBytes, date: date)
+        var headers = entry.passHeaders
+        finish(&headers, length: bytes.readableBytes, date: date)
         service.metrics.cacheHits.increment()
         service.metrics.passesServed.increment()
         service.metrics.fastAnswers.increment()
         counters.ok.increment()
-        if request.method == .get {
+        if request.method == .GET {
             service.noteFetched(passTypeIdentifier: passType, serialNumber: serial, updateTag: entry.version.updateTag)
         }
         // HEAD: the same headers, no body (as the HTTP layer does for the route).
-        return Answer(head: HTTPResponse(status: .ok, headerFields: fields), body: request.method == .get ? bytes : nil)
+        return Answer(head: HTTPResponseHead(version: .http1_1, status: .ok, headers: headers), body: request.method == .GET ? bytes : nil)
     }
 
     /// The headers every response of the application carries.
-    private func finish(_ fields: inout HTTPFields, length: Int, date: String) {
-        fields[.contentLength] = String(length)
-        fields[.date] = date
-        fields[.server] = serverName
+    private func finish(_ headers: inout HTTPHeaders, length: Int, date: String) {
+        headers.add(name: "Content-Length", value: String(length))
+        headers.add(name: "Date", value: date)
+        headers.add(name: "Server", value: serverName)
     }
 
     /// The two segments of `/v1/passes/{type}/{serial}`, when they need no decoding and are

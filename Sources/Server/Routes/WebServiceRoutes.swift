@@ -25,7 +25,12 @@ struct WebServiceRoutes<Context: RequestContext>: Sendable {
     }
 
     static func credentials(_ headers: HTTPFields) -> (client: WalletClient, token: String)? {
-        guard let header = headers[.authorization] else { return nil }
+        credentials(authorization: headers[.authorization])
+    }
+
+    /// The wallet client and token of an `Authorization` header's value.
+    static func credentials(authorization header: String?) -> (client: WalletClient, token: String)? {
+        guard let header else { return nil }
         let client: WalletClient, scheme: String
         if header.hasPrefix("ApplePass ") {
             (client, scheme) = (.apple, "ApplePass ")

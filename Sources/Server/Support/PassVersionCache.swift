@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import NIOHTTP1
 import Registry
 import Synchronization
 
@@ -20,6 +21,8 @@ final class PassVersionCache: Sendable {
         /// The headers of a `200` with this version (the web service route and the fast path
         /// both send exactly these, plus what the HTTP layer adds).
         let passFields: HTTPFields
+        /// The same, as NIO's HTTP/1 headers (the fast path writes those).
+        let passHeaders: HTTPHeaders
         /// The pass's `authenticationToken`, derived once per entry: the fast path checks a
         /// device's token against it without computing a MAC per request.
         private let token: [UInt8]
@@ -31,6 +34,9 @@ final class PassVersionCache: Sendable {
             eTag = "\"\(version.updateTag)\""
             modifiedSecond = Int64(version.modifiedAt.timeIntervalSince1970.rounded(.down))
             passFields = [.contentType: "application/vnd.apple.pkpass", .lastModified: lastModified, .cacheControl: "no-cache", .eTag: eTag]
+            var passHeaders = HTTPHeaders(passFields.map { ($0.name.canonicalName, $0.value) })
+            passHeaders.reserveCapacity(passFields.count + 3) // + Content-Length, Date, Server
+            self.passHeaders = passHeaders
         }
 
         /// Whether `presented` is the pass's token; constant time in its bytes.
