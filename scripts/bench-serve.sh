@@ -76,7 +76,7 @@ end
 LUA
 
 run() { wrk -t2 -c100 -d"${duration}s" "$@" | awk '/Requests\/sec/ {print $2} /Non-2xx/ {print "non-2xx: " $4 > "/dev/stderr"}'; }
-echo "pass: $size bytes; database: ${db_url:+postgres}${db_url:-sqlite}; wrk -t2 -c100 -d${duration}s"
+echo "pass: $size bytes; database: $([[ -n $db_url ]] && echo postgres || echo sqlite); wrk -t2 -c100 -d${duration}s"
 nginx_rate=$(run "http://127.0.0.1:$nginx_port/pass.pkpass")
 echo "nginx static file:              $nginx_rate req/s"
 pass_rate=$(run -H "Authorization: ApplePass $token" "http://127.0.0.1:$port/v1/passes/$pass_type/$serial")
