@@ -105,29 +105,52 @@ import Testing
         }
     }
 
+    /// A pass fetched once through the client, so its version and signed bytes are cached.
+    static func cachedPass(_ s: TestServer, _ client: any TestClientProtocol) async throws -> (uri: String, token: String, port: Int) {
+        let serial = try await s.createPass(client)
+        let uri = "/v1/passes/\(s.passType)/\(serial)"
+        let token = s.token(serial)
+        _ = try await client.execute(uri: uri, method: .get, headers: [.authorization: "ApplePass \(token)"])
+        return (uri, token, try #require(client.port))
+    }
+
+    /// Writes `requests` as they are on a new connection and reads until `isWhole` says the
+    /// answer is complete, or the server closes.
+    static func exchange(port: Int, _ requests: String, isWhole: @escaping @Sendable ([UInt8]) -> Bool = { _ in false }) async throws -> String {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(host: "127.0.0.1", port: port) { channel in
+            channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
+        }
+        return try await channel.executeThenClose { inbound, outbound in
+            try await outbound.write(ByteBuffer(string: requests))
+            var bytes: [UInt8] = []
+            for try await chunk in inbound {
+                bytes += chunk.readableBytesView
+                if isWhole(bytes) { break }
+            }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+    }
+
+    /// Whether `bytes` hold one whole response with a `Content-Length`.
+    static func isOneResponse(_ bytes: [UInt8]) -> Bool {
+        let text = String(decoding: bytes, as: UTF8.self)
+        guard let end = text.range(of: "\r\n\r\n"),
+              let line = text[..<end.lowerBound].split(separator: "\r\n").first(where: { $0.lowercased().hasPrefix("content-length:") }),
+              let length = Int(line.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces))
+        else { return false }
+        return bytes.count >= text[..<end.upperBound].utf8.count + length
+    }
+
     /// Three requests in one write: a slow one (the database), a cached pass, a slow one. The
     /// answers must come back in that order, though the pass could be answered at once.
     @Test func pipelinedRequestsAreAnsweredInOrder() async throws {
         try await TestServer.run(.sqlite) { s, client in
-            let serial = try await s.createPass(client)
-            let uri = "/v1/passes/\(s.passType)/\(serial)"
-            let token = s.token(serial)
-            _ = try await client.execute(uri: uri, method: .get, headers: [.authorization: "ApplePass \(token)"]) // cache it
-            let port = try #require(client.port)
-            let requests = """
+            let (uri, token, port) = try await Self.cachedPass(s, client)
+            let text = try await Self.exchange(port: port, """
                 GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n\
                 HEAD \(uri) HTTP/1.1\r\nHost: x\r\nAuthorization: ApplePass \(token)\r\n\r\n\
                 GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n
-                """
-            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(host: "127.0.0.1", port: port) { channel in
-                channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
-            }
-            let text = try await channel.executeThenClose { inbound, outbound in
-                try await outbound.write(ByteBuffer(string: requests))
-                var text = ""
-                for try await chunk in inbound { text += String(buffer: chunk) }
-                return text
-            }
+                """)
             let starts = text.components(separatedBy: "HTTP/1.1 ").dropFirst()
             #expect(starts.count == 3, "\(text)")
             let kinds = starts.map { $0.contains("application/vnd.apple.pkpass") ? "pass" : "health" }
@@ -139,33 +162,13 @@ import Testing
     /// HTTP/1.0 and `Connection: close` have connection handling to do: the route answers them.
     @Test func leavesConnectionHandlingToTheRoute() async throws {
         try await TestServer.run(.sqlite) { s, client in
-            let serial = try await s.createPass(client)
-            let uri = "/v1/passes/\(s.passType)/\(serial)"
-            let token = s.token(serial)
-            _ = try await client.execute(uri: uri, method: .get, headers: [.authorization: "ApplePass \(token)"]) // cache it
-            let port = try #require(client.port)
+            let (uri, token, port) = try await Self.cachedPass(s, client)
             for request in [
                 "GET \(uri) HTTP/1.0\r\nAuthorization: ApplePass \(token)\r\n\r\n",
                 "GET \(uri) HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: ApplePass \(token)\r\n\r\n",
             ] {
-                let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(host: "127.0.0.1", port: port) { channel in
-                    channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
-                }
-                // Read one whole response (whether the server then closes is not the point here).
-                let text = try await channel.executeThenClose { inbound, outbound in
-                    try await outbound.write(ByteBuffer(string: request))
-                    var bytes: [UInt8] = []
-                    for try await chunk in inbound {
-                        bytes += chunk.readableBytesView
-                        let text = String(decoding: bytes, as: UTF8.self)
-                        guard let end = text.range(of: "\r\n\r\n"),
-                              let line = text[..<end.lowerBound].split(separator: "\r\n").first(where: { $0.lowercased().hasPrefix("content-length:") }),
-                              let length = Int(line.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces))
-                        else { continue }
-                        if bytes.count >= text[..<end.upperBound].utf8.count + length { break }
-                    }
-                    return String(decoding: bytes, as: UTF8.self)
-                }
+                // One whole response (whether the server then closes is not the point here).
+                let text = try await Self.exchange(port: port, request, isWhole: Self.isOneResponse)
                 #expect(text.hasPrefix("HTTP/1.1 200 OK") && text.contains("application/vnd.apple.pkpass"), "\(text.prefix(300))")
             }
             #expect(Self.fastAnswers(s) == 0)
