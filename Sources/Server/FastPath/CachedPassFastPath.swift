@@ -37,13 +37,13 @@ struct CachedPassFastPath: Sendable {
 
     /// - Parameter date: the `Date` header's value now.
     func answer(_ request: HTTPRequestHead, date: String) -> Answer? {
-        // HTTP/1.1 with keep-alive only: anything else has connection handling to do.
         let counters: (ok: Counter, notModified: Counter)
         switch request.method {
         case .GET: counters = get
         case .HEAD: counters = head
         default: return nil
         }
+        // HTTP/1.1 with keep-alive only: anything else has connection handling to do.
         guard request.version == .http1_1, request.isKeepAlive,
               let (passType, serial) = Self.passPath(request.uri),
               let (_, token) = WebServiceRoutes<AppRequestContext>.credentials(authorization: request.headers.first(name: "authorization")),
