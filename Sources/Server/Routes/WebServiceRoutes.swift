@@ -21,11 +21,7 @@ struct WebServiceRoutes<Context: RequestContext>: Sendable {
 
     /// The client and token from `Authorization: ApplePass <token>` (or `AndroidPass`).
     static func credentials(_ request: Request) -> (client: WalletClient, token: String)? {
-        credentials(request.headers)
-    }
-
-    static func credentials(_ headers: HTTPFields) -> (client: WalletClient, token: String)? {
-        credentials(authorization: headers[.authorization])
+        credentials(authorization: request.headers[.authorization])
     }
 
     /// The wallet client and token of an `Authorization` header's value.
