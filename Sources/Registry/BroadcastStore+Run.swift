@@ -229,6 +229,7 @@ extension BroadcastStore {
                 """
             }
             let pushes = try await Self.changing(db, pushSQL, pushBinds)
+            db.recordsPushesDue()
             if pg {
                 // Delivered on commit: every server's dispatcher wakes.
                 try await db.query("SELECT pg_notify('\(PushOutboxStore.notifyChannel)', '')")

@@ -112,16 +112,3 @@ public struct NewCard: Sendable, Hashable {
         self.tier = tier
     }
 }
-
-/// A response stored for an `Idempotency-Key`.
-public struct StoredResponse: Sendable, Hashable {
-    public var requestHash: String
-    public var status: Int
-    public var body: String
-
-    public init(requestHash: String, status: Int, body: String) {
-        self.requestHash = requestHash
-        self.status = status
-        self.body = body
-    }
-}

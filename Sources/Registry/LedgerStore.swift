@@ -98,7 +98,7 @@ public struct LedgerStore: Sendable {
         passValues: [String: JSONValue], now: Date = Date()
     ) async throws -> (card: CardRecord, entries: [LedgerEntryRecord]) {
         if let tier = new.tier, program.tier(tier) == nil { throw LedgerError.unknownTier(tier) }
-        return try await writeNotifyingPushes { db in
+        return try await database.transaction { db in
             let seconds = Int64(now.timeIntervalSince1970)
             let lock = db.dialect == .postgres ? " FOR UPDATE" : ""
             var accountID = try await db.query("SELECT id FROM accounts WHERE phone = $1\(lock)", [.text(new.phone.e164)]).first?.int(0)
@@ -174,7 +174,7 @@ public struct LedgerStore: Sendable {
     public func apply(
         _ operation: LedgerOperation, cardNumber: String, businessKey: String?, comment: String?, program: LoyaltyProgram, now: Date = Date()
     ) async throws -> LedgerResult {
-        try await writeNotifyingPushes { db in
+        try await database.transaction { db in
             let seconds = Int64(now.timeIntervalSince1970)
             guard let card = try await Self.lockedCard(db, cardNumber) else { throw LedgerError.cardNotFound(cardNumber) }
             if let businessKey, let existing = try await db.query(
@@ -216,6 +216,8 @@ public struct LedgerStore: Sendable {
                     (kind, reverses) = (.reversal, id)
                     if original.kind == .purchase, let a = original.amount { turnover -= a; amount = a }
                 }
+                // Every credit stays within the limits, so the balance arithmetic below can't overflow.
+                if points > 0 { _ = try LedgerRules.credit(points, to: card.balance) }
             } catch let error as LedgerRuleError {
                 throw LedgerError.rule(error)
             }
@@ -295,18 +297,11 @@ public struct LedgerStore: Sendable {
             binds: [.integer(accountID)], now: now)
     }
 
-    /// A transaction that may record pushes due; wakes this process's dispatcher once it commits.
-    func writeNotifyingPushes<T: Sendable>(_ body: @Sendable (any DatabaseConnection) async throws -> T) async throws -> T {
-        let result = try await database.transaction(body)
-        database.pushDue.notify()
-        return result
-    }
-
     // MARK: card state
 
     /// Blocks or unblocks a card. The pass is re-tagged so devices re-check it (the status is not drawn on it yet).
     public func setStatus(cardNumber: String, _ status: CardStatus, now: Date = Date()) async throws -> CardRecord {
-        try await writeNotifyingPushes { db in
+        try await database.transaction { db in
             guard let card = try await Self.lockedCard(db, cardNumber) else { throw LedgerError.cardNotFound(cardNumber) }
             try await db.query("UPDATE cards SET status = $1 WHERE number = $2", [.text(status.rawValue), .text(cardNumber)])
             var updated = card
@@ -319,7 +314,7 @@ public struct LedgerStore: Sendable {
     /// Moves the household to a tier (a manual change; automatic ones follow turnover).
     public func setTier(cardNumber: String, tier: String, program: LoyaltyProgram, now: Date = Date()) async throws -> CardRecord {
         guard program.tier(tier) != nil else { throw LedgerError.unknownTier(tier) }
-        return try await writeNotifyingPushes { db in
+        return try await database.transaction { db in
             guard let card = try await Self.lockedCard(db, cardNumber) else { throw LedgerError.cardNotFound(cardNumber) }
             try await db.query("UPDATE accounts SET tier = $1 WHERE id = $2", [.text(tier), .integer(card.accountID)])
             var updated = card
@@ -333,54 +328,6 @@ public struct LedgerStore: Sendable {
     public func ledgerSum(accountID: Int64) async throws -> Int64 {
         try await database.read { db in
             try await db.query("SELECT COALESCE(SUM(points), 0) FROM ledger_entries WHERE account_id = $1", [.integer(accountID)]).first?.int(0) ?? 0
-        }
-    }
-
-    // MARK: idempotency keys
-
-    /// What a claim on an `Idempotency-Key` found.
-    public enum Claim: Sendable, Hashable {
-        /// The key is new and now ours: execute, then ``complete(scope:key:_:)`` or ``release(scope:key:)``.
-        case claimed
-        /// The same request was answered before: replay this.
-        case replay(StoredResponse)
-        /// The key was used with a different body.
-        case mismatch
-        /// The same request is being executed right now by another call.
-        case inProgress
-    }
-
-    /// Claims a key before executing, so two concurrent retries can't both execute.
-    public func claim(scope: String, key: String, requestHash: String, now: Date = Date()) async throws -> Claim {
-        try await database.transaction { db in
-            let inserted = try await db.query(
-                """
-                INSERT INTO idempotency_keys (scope, key, request_hash, status, response, created_at) VALUES ($1, $2, $3, 0, '', $4)
-                ON CONFLICT (scope, key) DO NOTHING RETURNING 1
-                """, [.text(scope), .text(key), .text(requestHash), .integer(Int64(now.timeIntervalSince1970))])
-            if !inserted.isEmpty { return .claimed }
-            guard let row = try await db.query(
-                "SELECT request_hash, status, response FROM idempotency_keys WHERE scope = $1 AND key = $2", [.text(scope), .text(key)]
-            ).first else { return .inProgress }
-            let stored = StoredResponse(requestHash: row.text(0) ?? "", status: Int(row.int(1) ?? 0), body: row.text(2) ?? "")
-            if stored.requestHash != requestHash { return .mismatch }
-            return stored.status == 0 ? .inProgress : .replay(stored)
-        }
-    }
-
-    /// Records the response of a claimed key for replay.
-    public func complete(scope: String, key: String, _ response: StoredResponse) async throws {
-        _ = try await database.transaction { db in
-            try await db.query(
-                "UPDATE idempotency_keys SET status = $1, response = $2 WHERE scope = $3 AND key = $4",
-                [.integer(Int64(response.status)), .text(response.body), .text(scope), .text(key)])
-        }
-    }
-
-    /// Gives a claimed key up (the request failed on our side and may be retried).
-    public func release(scope: String, key: String) async throws {
-        _ = try await database.transaction { db in
-            try await db.query("DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND status = 0", [.text(scope), .text(key)])
         }
     }
 }

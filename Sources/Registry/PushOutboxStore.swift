@@ -54,9 +54,9 @@ public struct PushOutboxStore: Sendable {
 
     /// Records a push due for every device registered to one of the selected passes, coalesced per
     /// (push token, pass type). `passes` is a SQL condition on `r.pass_type_id, r.serial_number`
-    /// using `binds` (numbered from `$2`; `$1` is the due time). Call inside the change's transaction
-    /// and ``ChangeSignal/notify()`` ``Database/pushDue`` after it commits. On PostgreSQL it also
-    /// NOTIFYs, which is delivered on commit, so other servers' dispatchers wake too.
+    /// using `binds` (numbered from `$2`; `$1` is the due time). Call inside the change's
+    /// transaction: ``Database/pushDue`` signals when it commits. On PostgreSQL it also NOTIFYs,
+    /// which is delivered on commit, so other servers' dispatchers wake too.
     static func recordDue(
         _ db: any DatabaseConnection, passes condition: String, binds: [SQLValue], now: Int64, broadcastID: Int64? = nil
     ) async throws {
@@ -71,6 +71,7 @@ public struct PushOutboxStore: Sendable {
             ON CONFLICT (push_token, pass_type_id) DO UPDATE SET due_at = excluded.due_at,
                 generation = push_due.generation + 1, attempts = 0, broadcast_id = excluded.broadcast_id
             """, [.integer(now)] + binds + [broadcastID.map(SQLValue.integer) ?? .null])
+        db.recordsPushesDue()
         if db.dialect == .postgres {
             try await db.query("SELECT pg_notify('\(notifyChannel)', '')")
         }

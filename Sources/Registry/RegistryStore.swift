@@ -92,7 +92,6 @@ public struct RegistryStore: Sendable {
     public func updatePass(
         passTypeIdentifier: String, serialNumber: String, mergingValues values: [String: JSONValue], variant: String? = nil, now: Date = Date()
     ) async throws -> PassRecord? {
-        defer { database.pushDue.notify() }
         return try await database.transaction { db in
             let lock = db.dialect == .postgres ? " FOR UPDATE" : ""
             guard let current = try await db.query(
@@ -191,15 +190,20 @@ public struct RegistryStore: Sendable {
         }
     }
 
-    /// Keeps what devices report to `/v1/log` (each message cut to 2 KB).
-    public func appendLog(_ messages: [String], now: Date = Date()) async throws {
-        guard !messages.isEmpty else { return }
+    /// Keeps what devices report to `/v1/log` (each message cut to 2 KB), and of all of it only
+    /// the newest `keepNewest` rows: older ones go in the same transaction, so the table never
+    /// grows past the bound. Ids only grow, so "the newest N" is `id > MAX(id) - N` — a range
+    /// of the primary key on both engines (gaps in ids only make it keep fewer).
+    public func appendLog(_ messages: [String], keepNewest: Int = 10_000, now: Date = Date()) async throws {
+        guard !messages.isEmpty, keepNewest > 0 else { return }
         try await database.transaction { db in
-            for message in messages {
+            for message in messages.suffix(keepNewest) {
                 try await db.query(
                     "INSERT INTO web_service_log (received_at, message) VALUES ($1, $2)",
                     [.integer(Int64(now.timeIntervalSince1970)), .text(String(message.utf8.prefix(2048)) ?? String(message.prefix(512)))])
             }
+            try await db.query(
+                "DELETE FROM web_service_log WHERE id <= (SELECT MAX(id) FROM web_service_log) - $1", [.integer(Int64(keepNewest))])
         }
     }
 

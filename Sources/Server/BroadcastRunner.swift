@@ -98,8 +98,6 @@ public final class BroadcastRunner: Service, Sendable {
                 switch outcome {
                 case .progressed(let households, let cards, let pushes):
                     logger.debug("broadcast \(id): batch of \(households) households, \(cards) cards, \(pushes) pushes")
-                    // The batch's pushes are due: wake this process's dispatcher.
-                    store.database.pushDue.notify()
                 case .finished:
                     logger.info("broadcast \(id): done")
                     return

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 import Testing
 
 @testable import Registry
@@ -261,8 +262,8 @@ struct DatabaseConformanceTests {
             _ = try await db.transaction { c in try await c.query("CREATE TABLE \(table) (id BIGINT PRIMARY KEY)") }
             try await db.transaction { c in
                 try await c.query("INSERT INTO \(table) VALUES (1)")
-                // Another connection does not see the uncommitted row.
-                let during = try await db.read { r in try await r.query("SELECT COUNT(*) FROM \(table)") }
+                // Another connection (a detached task's read: it runs in no transaction) does not see the uncommitted row.
+                let during = try await Task.detached { try await db.read { r in try await r.query("SELECT COUNT(*) FROM \(table)") } }.value
                 #expect(during.first?.int(0) == 0)
                 // The transaction itself does.
                 let inside = try await c.query("SELECT COUNT(*) FROM \(table)")
@@ -280,6 +281,57 @@ struct DatabaseConformanceTests {
                 let seen = try await db.read { r in try await r.query("SELECT MAX(id) FROM \(table)") }
                 #expect(seen.first?.int(0) == Int64(i))
             }
+        }
+    }
+
+    @Test(arguments: DatabaseEngine.allCases)
+    func nestedTransactionsAreSavepoints(_ engine: DatabaseEngine) async throws {
+        try await withDatabase(engine) { db, t in
+            let table = t("nested")
+            _ = try await db.transaction { c in try await c.query("CREATE TABLE \(table) (id BIGINT PRIMARY KEY)") }
+            @Sendable func ids() async throws -> [Int64] {
+                try await db.read { r in try await r.query("SELECT id FROM \(table) ORDER BY id") }.compactMap { $0.int(0) }
+            }
+            let events = EventLog()
+            try await db.transaction { c in
+                try await c.query("INSERT INTO \(table) VALUES (1)")
+                db.afterCommit { events.add("committed") }
+                // A nested transaction that throws is undone alone, a failed statement included.
+                await #expect(throws: ExpectedFailure.self) {
+                    try await db.transaction { n in
+                        try await n.query("INSERT INTO \(table) VALUES (2)")
+                        db.afterCommit { events.add("undone step") }
+                        throw ExpectedFailure()
+                    }
+                }
+                await #expect(throws: DatabaseQueryError.self) {
+                    _ = try await db.transaction { n in try await n.query("INSERT INTO \(table) VALUES (1)") } // duplicate key
+                }
+                _ = try await db.transaction { n in try await n.query("INSERT INTO \(table) VALUES (3)") }
+                // Reads in the body join the transaction and see its writes.
+                #expect(try await ids() == [1, 3])
+                #expect(events.items.isEmpty, "nothing runs before the commit")
+            }
+            #expect(try await ids() == [1, 3])
+            #expect(events.items == ["committed"], "the outer commit runs its actions; an undone step's never")
+
+            // The outer transaction rolling back takes its committed savepoints with it.
+            await #expect(throws: ExpectedFailure.self) {
+                try await db.transaction { _ in
+                    _ = try await db.transaction { n in try await n.query("INSERT INTO \(table) VALUES (4)") }
+                    db.afterCommit { events.add("rolled back") }
+                    throw ExpectedFailure()
+                }
+            }
+            #expect(try await ids() == [1, 3])
+            // Outside a transaction an action runs at once.
+            db.afterCommit { events.add("now") }
+            #expect(events.items == ["committed", "now"])
+
+            // Pushes recorded in a nested step signal once the outer transaction commits.
+            var signals = db.pushDue.notifications.makeAsyncIterator()
+            try await db.transaction { _ in try await db.transaction { n in n.recordsPushesDue() } }
+            #expect(await signals.next() != nil)
         }
     }
 
@@ -418,13 +470,16 @@ struct SQLiteDatabaseTests {
             }
             let n = try await db.read { c in try await c.query("SELECT v FROM kv WHERE k = $1", [.text("n")]) }
             #expect(n.first?.int(0) == 30)
+            // A transaction inside a read of the one connection is an error, not a deadlock.
+            await #expect(throws: DatabaseError.self) { try await db.read { _ in try await db.transaction { _ in } } }
             // One connection: a read inside a transaction runs inside it…
             try await db.transaction { c in
                 try await c.query("UPDATE kv SET v = 100")
                 let inside = try await db.read { r in try await r.query("SELECT v FROM kv") }
                 #expect(inside.first?.int(0) == 100)
-                // …and nesting a transaction is an error, not a deadlock.
-                await #expect(throws: DatabaseError.self) { try await db.transaction { _ in } }
+                // …and a nested transaction joins it (a savepoint), not a deadlock.
+                _ = try await db.transaction { n in try await n.query("UPDATE kv SET v = 101") }
+                #expect(try await c.query("SELECT v FROM kv").first?.int(0) == 101)
                 throw ExpectedFailure()
             }
         } catch is ExpectedFailure {
@@ -460,10 +515,10 @@ struct SQLiteDatabaseTests {
             _ = try await db.transaction { c in try await c.query("CREATE TABLE x (id INTEGER PRIMARY KEY)") }
             // Readers are read-only.
             await #expect(throws: DatabaseQueryError.self) { try await db.read { c in try await c.query("INSERT INTO x VALUES (1)") } }
-            // A nested transaction is an error, not a deadlock.
-            await #expect(throws: DatabaseError.self) {
-                try await db.transaction { _ in try await db.transaction { _ in } }
-            }
+            // A nested transaction joins the outer one, not a deadlock.
+            _ = try await db.transaction { _ in try await db.transaction { c in try await c.query("INSERT INTO x VALUES (7)") } }
+            #expect(try await db.read { c in try await c.query("SELECT COUNT(*) FROM x") }.first?.int(0) == 1)
+            _ = try await db.transaction { c in try await c.query("DELETE FROM x") }
             // A Task {} started in a body inherits its context, but once the body is over its
             // transactions just take their turn.
             let (bodyDone, signal) = AsyncStream<Void>.makeStream()
@@ -475,7 +530,7 @@ struct SQLiteDatabaseTests {
             }
             signal.yield()
             #expect(try await later.value == 0)
-            // Reads may run inside a transaction (on a reader).
+            // Reads may run inside a transaction (in it).
             try await db.transaction { _ in _ = try await db.read { c in try await c.query("SELECT COUNT(*) FROM x") } }
         } catch {
             try await db.shutdown()
@@ -797,4 +852,11 @@ struct AsyncSerialGateTests {
         await #expect(throws: DatabaseError.self) { try await gate.acquire() }
         await gate.release()
     }
+}
+
+/// Records what ran, in order, from any task.
+fileprivate final class EventLog: Sendable {
+    private let state = Mutex<[String]>([])
+    func add(_ item: String) { state.withLock { $0.append(item) } }
+    var items: [String] { state.withLock { $0 } }
 }

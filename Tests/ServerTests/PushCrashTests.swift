@@ -37,27 +37,6 @@ import Testing
         try await PasslineServer.withDatabase(url: url, logger: TestEnvironment.logger) { try await PushOutboxStore(database: $0).count() }
     }
 
-    /// `passline serve`, beside the test bundle.
-    static func serve(environment: [String: String], log: String) throws -> Process {
-        let candidates = [Bundle.main.executableURL?.resolvingSymlinksInPath().deletingLastPathComponent()]
-            + Bundle.allBundles.filter { $0.bundlePath.hasSuffix(".xctest") }.map { $0.bundleURL.deletingLastPathComponent() }
-            + [URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent(),
-               TestEnvironment.repoRoot.appendingPathComponent(".build/debug")]
-        guard let binary = candidates.compactMap({ $0?.appendingPathComponent("passline").path }).first(where: FileManager.default.isExecutableFile) else {
-            Issue.record("the passline executable was not found beside the tests: run `swift build` first (scripts/test.sh does)")
-            throw CancellationError()
-        }
-        _ = FileManager.default.createFile(atPath: log, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["serve"]
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        process.standardOutput = FileHandle(forWritingAtPath: log)
-        process.standardError = FileHandle(forWritingAtPath: log)
-        try process.run()
-        return process
-    }
-
     @Test(arguments: Engine.allCases)
     func aServerKilledMidwayLosesNoPush(_ engine: Engine) async throws {
         let dir = try TestEnvironment.temporaryDirectory()
@@ -81,7 +60,7 @@ import Testing
             // Slow enough to be killed midway; a short lease so the restart needn't wait a minute.
             "PASSLINE_PUSH_RATE": "300", "PASSLINE_PUSH_LEASE": "10",
         ]
-        let first = try Self.serve(environment: environment, log: dir.appendingPathComponent("first.log").path)
+        let first = try ServerProcess.launch(environment: environment, log: dir.appendingPathComponent("first.log").path)
         do {
             try await mock.waitUntil(timeout: .seconds(60), "the first pushes") { $0.accepted >= 200 }
         } catch {
@@ -95,7 +74,7 @@ import Testing
         #expect(try await Self.outboxCount(url) > 0, "the outbox still holds the rest")
 
         environment["PASSLINE_PUSH_RATE"] = "0"
-        let second = try Self.serve(environment: environment, log: dir.appendingPathComponent("second.log").path)
+        let second = try ServerProcess.launch(environment: environment, log: dir.appendingPathComponent("second.log").path)
         defer { second.terminate(); second.waitUntilExit() }
         let deadline = ContinuousClock.now.advanced(by: .seconds(120))
         while try await Self.outboxCount(url) > 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// A value bound into, or read out of, a SQL statement. Both engines store exactly these.
 public enum SQLValue: Sendable, Hashable {
     case null
@@ -71,6 +69,9 @@ public protocol DatabaseConnection: Sendable {
     /// Says that this transaction changes pass versions: when it commits, ``Database/versions``
     /// advances. Taking an update tag (the only way to change a pass) calls it.
     func changesVersions()
+    /// Says that this transaction recorded pushes due: when it commits, ``Database/pushDue``
+    /// signals. Recording a push due (the only writer of the push outbox) calls it.
+    func recordsPushesDue()
 }
 
 extension DatabaseConnection {
@@ -81,15 +82,23 @@ extension DatabaseConnection {
 /// A database: SQLite (embedded, the default) or PostgreSQL (for scale and several servers).
 public protocol Database: Sendable {
     var dialect: SQLDialect { get }
-    /// Runs `body` on a connection outside a transaction (reads).
+    /// Runs `body` on a connection outside a transaction (reads). Called inside a transaction's
+    /// body, it runs in that transaction and sees its uncommitted writes.
     func read<T: Sendable>(_ body: @Sendable (any DatabaseConnection) async throws -> T) async throws -> T
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
     /// Transactions that write are serialized on SQLite; on PostgreSQL they run concurrently
-    /// (use row locks or `FOR UPDATE` where that matters).
+    /// (use row locks or `FOR UPDATE` where that matters). Called inside another transaction's
+    /// body on the same database (or a child task of it), it joins that transaction as a
+    /// savepoint: its writes are undone alone when its body throws, and kept only if the outer
+    /// transaction commits.
     func transaction<T: Sendable>(_ body: @Sendable (any DatabaseConnection) async throws -> T) async throws -> T
-    /// Signalled after a transaction that recorded pushes due commits (see ``PushOutboxStore``),
+    /// Signalled after a transaction that recorded pushes due commits (see
+    /// ``DatabaseConnection/recordsPushesDue()``),
     /// so this process's dispatcher wakes at once instead of polling.
     var pushDue: ChangeSignal { get }
+    /// Runs `action` when the transaction the current task runs in commits (never, if it rolls
+    /// back), or at once outside a transaction: how a service wakes a worker for what it queued.
+    func afterCommit(_ action: @escaping @Sendable () -> Void)
     /// Advanced after every committed transaction that changed pass versions (see
     /// ``DatabaseConnection/changesVersions()``), by this process or (PostgreSQL) another: what a
     /// cache of versions checks (see ``VersionEpoch``).
@@ -104,12 +113,4 @@ public protocol Database: Sendable {
 public struct DatabaseError: Error, Sendable, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }
-}
-
-/// What a transaction says of itself while it runs, acted on when it commits.
-final class TransactionNotes: Sendable {
-    private let versions = Atomic(false)
-
-    func noteVersionsChanged() { versions.store(true, ordering: .relaxed) }
-    var changedVersions: Bool { versions.load(ordering: .relaxed) }
 }

@@ -16,6 +16,9 @@ import PostgresNIO
 ///   After a failed statement PostgreSQL ignores the rest of the transaction (SQLite doesn't):
 ///   if the body swallows such an error, `COMMIT` rolls back instead and `transaction` throws
 ///   SQLSTATE 25P02. Use a `SAVEPOINT` to go on after an expected failure.
+/// - Inside a transaction body (its child tasks and `Task {}`s included, while it runs), `read` and
+///   `transaction` join it on the same connection (``TransactionScope``): a read sees its
+///   uncommitted writes, a nested transaction is a savepoint.
 ///
 /// One statement per `query` call (the extended protocol forbids several). Don't keep the
 /// connection passed to a body after it returns: it goes back to the pool.
@@ -70,6 +73,7 @@ public final class PostgresDatabase: Database {
     public func shutdown() async throws {}
 
     public func read<T: Sendable>(_ body: @Sendable (any DatabaseConnection) async throws -> T) async throws -> T {
+        if let scope = TransactionScope.joining(self) { return try await body(scope.connection) }
         let logger = self.logger
         var leased = false
         do {
@@ -85,6 +89,9 @@ public final class PostgresDatabase: Database {
 
     public func transaction<T: Sendable>(_ body: @Sendable (any DatabaseConnection) async throws -> T) async throws -> T {
         let logger = self.logger
+        if let scope = TransactionScope.joining(self), let runner = scope.connection as? PostgresStatementRunner {
+            return try await scope.savepoint(body) { sql in try await Self.uncancelled(sql, on: runner.connection, logger: logger) }
+        }
         var leased = false
         do {
             return try await client.withConnection { connection in
@@ -94,7 +101,10 @@ public final class PostgresDatabase: Database {
                 try await runner.query("BEGIN")
                 let value: T
                 do {
-                    value = try await body(runner)
+                    value = try await TransactionScope(connection: runner, notes: notes).run(for: self, body)
+                    if notes.isBroken {
+                        throw DatabaseError("PostgreSQL could not roll back a failed savepoint; the transaction was rolled back")
+                    }
                 } catch {
                     await Self.rollback(connection, logger: logger)
                     throw error
@@ -106,12 +116,16 @@ public final class PostgresDatabase: Database {
                     throw error
                 }
                 // Other servers hear of it by NOTIFY (the trigger on passes); this one at once.
-                if notes.changedVersions { versions.advance() }
+                notes.committed(versions: versions, pushDue: pushDue)
                 return value
             }
         } catch {
             throw leased ? error : Self.translateLeaseError(error)
         }
+    }
+
+    public func afterCommit(_ action: @escaping @Sendable () -> Void) {
+        if let scope = TransactionScope.joining(self) { scope.notes.afterCommit(action) } else { action() }
     }
 
     /// Calls `onNotification` for every NOTIFY on `channel` (delivered when the notifying
@@ -203,13 +217,18 @@ public final class PostgresDatabase: Database {
     /// Rolls back in a task of its own, so it runs even when the current task is cancelled. A
     /// connection that can't roll back is closed, so the pool never hands out an open transaction.
     private static func rollback(_ connection: PostgresConnection, logger: Logger) async {
-        await Task {
-            do {
-                try await connection.query("ROLLBACK", logger: logger)
-            } catch {
-                logger.error("PostgreSQL ROLLBACK failed; closing the connection: \(describe(error))")
-                try? await connection.close()
-            }
+        do {
+            try await uncancelled("ROLLBACK", on: connection, logger: logger)
+        } catch {
+            logger.error("PostgreSQL ROLLBACK failed; closing the connection: \(describe(error))")
+            try? await connection.close()
+        }
+    }
+
+    /// Runs a statement in a task of its own, so it runs even when the current task is cancelled.
+    private static func uncancelled(_ sql: String, on connection: PostgresConnection, logger: Logger) async throws {
+        try await Task {
+            do { try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger) } catch let error as PSQLError { throw translate(error) }
         }.value
     }
 
@@ -273,6 +292,7 @@ struct PostgresStatementRunner: DatabaseConnection {
     var dialect: SQLDialect { .postgres }
 
     func changesVersions() { notes?.noteVersionsChanged() }
+    func recordsPushesDue() { notes?.notePushesDue() }
 
     @discardableResult
     func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {

@@ -12,18 +12,15 @@ import SQLiteNIO
 ///     body throws or the task is cancelled). Transactions are serialized through an
 ///     ``AsyncSerialGate``: first come, first served, never interleaved on the connection.
 ///   - `read` runs on the least busy reader (`PRAGMA query_only=ON`: writes there throw). Each
-///     statement sees the latest committed data; uncommitted writes of a running transaction are
-///     invisible to it, even when `read` is called from inside that transaction's body.
+///     statement sees the latest committed data.
 /// - `:memory:` has a single connection (sqlite-nio builds SQLite with `SQLITE_OMIT_SHARED_CACHE`, so
 ///   a second connection cannot share an in-memory database). `read` and `transaction` both go
-///   through the gate on that connection; a `read` inside a transaction body runs inside the
-///   transaction and sees its uncommitted writes.
+///   through the gate on that connection.
 ///
-/// Calling `transaction` inside a transaction body (or, for `:memory:`, inside a `read` body) on the
-/// same database throws a `DatabaseError` instead of deadlocking. That includes child tasks of the
-/// body and `Task {}`s started in it while it still runs (they inherit its task-locals): use
-/// `Task.detached` for independent work that opens its own transaction. Don't keep the connection
-/// passed to a body after it returns.
+/// Inside a transaction body (its child tasks and `Task {}`s included, while it runs), `read` and
+/// `transaction` join it (``TransactionScope``): a read sees its uncommitted writes, a nested
+/// transaction is a savepoint. Calling `transaction` inside a `:memory:` `read` body throws a
+/// `DatabaseError` instead of deadlocking. Don't keep the connection passed to a body after it returns.
 ///
 /// ## Placeholders
 /// Statements use PostgreSQL's `$1`…`$N`. Before a statement reaches SQLite, every `$N` outside
@@ -167,6 +164,7 @@ public final class SQLiteDatabase: Database {
     // MARK: Database
 
     public func read<T: Sendable>(_ body: @Sendable (any DatabaseConnection) async throws -> T) async throws -> T {
+        if let scope = TransactionScope.joining(self) { return try await body(scope.connection) }
         guard let readers else {
             // :memory: — one connection, shared with transactions.
             if await insideGate() {
@@ -186,13 +184,18 @@ public final class SQLiteDatabase: Database {
     }
 
     public func transaction<T: Sendable>(_ body: @Sendable (any DatabaseConnection) async throws -> T) async throws -> T {
+        if let scope = TransactionScope.joining(self) {
+            let writer = self.writer
+            return try await scope.savepoint(body) { sql in try await Self.executeUncancelled(sql, on: writer) }
+        }
         if await insideGate() {
-            throw DatabaseError(
-                readers == nil
-                    ? "SQLite transaction started inside a read or transaction on the same in-memory database (nesting is not supported)"
-                    : "SQLite transaction started inside a transaction on the same database (nested transactions are not supported)")
+            throw DatabaseError("SQLite transaction started inside a read on the same in-memory database (nesting is not supported)")
         }
         return try await withGate { try await self.runTransaction(body) }
+    }
+
+    public func afterCommit(_ action: @escaping @Sendable () -> Void) {
+        if let scope = TransactionScope.joining(self) { scope.notes.afterCommit(action) } else { action() }
     }
 
     /// Returns at once: SQLite needs no background work.
@@ -228,8 +231,10 @@ public final class SQLiteDatabase: Database {
         try await begin()
         let value: T
         let notes = TransactionNotes()
+        let scope = TransactionScope(connection: SQLiteStatementRunner(connection: writer, notes: notes), notes: notes)
         do {
-            value = try await body(SQLiteStatementRunner(connection: writer, notes: notes))
+            value = try await scope.run(for: self, body)
+            if notes.isBroken { throw DatabaseError("SQLite could not roll back a failed savepoint; the transaction was rolled back") }
         } catch {
             await rollback()
             throw error
@@ -240,7 +245,7 @@ public final class SQLiteDatabase: Database {
             await rollback()
             throw error
         }
-        if notes.changedVersions { versions.advance() }
+        notes.committed(versions: versions, pushDue: pushDue)
         return value
     }
 
@@ -260,17 +265,19 @@ public final class SQLiteDatabase: Database {
     /// drops work submitted from a cancelled task, and skipping ROLLBACK would leave the only writer
     /// stuck in an open transaction). Errors are logged: SQLite may already have rolled back by itself.
     private func rollback() async {
-        let writer = self.writer
-        let logger = self.logger
-        await Task {
-            do {
-                try await Self.execute("ROLLBACK", [], on: writer)
-            } catch let error as DatabaseQueryError where error.message.contains("no transaction is active") {
-                // SQLite rolled back on its own (e.g. after SQLITE_FULL or SQLITE_BUSY on COMMIT).
-            } catch {
-                logger.error("SQLite ROLLBACK failed: \(error)")
-            }
-        }.value
+        do {
+            try await Self.executeUncancelled("ROLLBACK", on: writer)
+        } catch let error as DatabaseQueryError where error.message.contains("no transaction is active") {
+            // SQLite rolled back on its own (e.g. after SQLITE_FULL or SQLITE_BUSY on COMMIT).
+        } catch {
+            logger.error("SQLite ROLLBACK failed: \(error)")
+        }
+    }
+
+    /// Runs a statement in a task of its own: sqlite-nio drops work submitted from a cancelled
+    /// task, and a rollback must run all the same.
+    private static func executeUncancelled(_ sql: String, on writer: SQLiteConnection) async throws {
+        _ = try await Task { try await execute(sql, [], on: writer) }.value
     }
 
     // MARK: Statements
@@ -315,6 +322,7 @@ struct SQLiteStatementRunner: DatabaseConnection {
     }
 
     func changesVersions() { notes?.noteVersionsChanged() }
+    func recordsPushesDue() { notes?.notePushesDue() }
 }
 
 /// Hands out reader connections, least busy first (connections are thread-safe in SQLite's
