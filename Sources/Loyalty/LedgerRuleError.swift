@@ -13,6 +13,10 @@ public enum LedgerRuleError: Error, Sendable, Equatable, CustomStringConvertible
     case alreadyReversed
     /// The entry cannot be reversed; the text says why.
     case notReversible(String)
+    /// One entry may move at most `maximum` points (``PointLimits/perEntry``).
+    case pointsLimit(maximum: Int64, requested: Int64)
+    /// Crediting the points would take the balance past ``PointLimits/balance``.
+    case balanceLimit(balance: Int64, requested: Int64)
 
     public var description: String {
         switch self {
@@ -26,6 +30,10 @@ public enum LedgerRuleError: Error, Sendable, Equatable, CustomStringConvertible
             return "the entry has already been reversed"
         case .notReversible(let reason):
             return "the entry cannot be reversed: \(reason)"
+        case .pointsLimit(let maximum, let requested):
+            return "one entry moves at most \(maximum) points, \(requested) requested"
+        case .balanceLimit(let balance, let requested):
+            return "balance is \(balance) points: \(requested) more would pass the largest balance, \(PointLimits.balance)"
         }
     }
 }

@@ -1007,6 +1007,9 @@ import Testing
                 (edited(editTier(0, "name", .string("  "))), "tiers[0].name"),
                 (edited { $0["currency"] = .string("rub") }, "currency"),
                 (edited { $0["welcomePoints"] = .integer(-1) }, "welcomePoints"),
+                (edited { $0["welcomePoints"] = .integer(Int64.max) }, "welcomePoints"),
+                (edited { $0["name"] = .string("Chess\u{0}school") }, "name"),
+                (edited(editTier(0, "name", .string("Base\ncritical"))), "tiers[0].name"),
                 (edited { $0["pointValue"] = .string("0.00") }, "pointValue"),
                 (edited { $0["name"] = .string(" ") }, "name"),
             ]
