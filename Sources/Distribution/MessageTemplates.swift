@@ -97,9 +97,16 @@ public struct MessageTemplates: Sendable, Hashable {
         self.texts = texts
     }
 
-    /// The message text.
+    /// The message text. When it would be over ``SmsText/maximumParts`` SMS parts, it is rendered
+    /// again without the texts people typed (`{name}`, `{order}`: their `[[…]]` parts drop out),
+    /// which are the only values not bounded by the server; see ``longestValues(program:)``.
     public func render(_ kind: MessageKind, locale: MessageLocale, values: MessageValues) -> String {
-        Self.render(texts[locale]![kind]!, locale: locale, values: values)
+        let full = Self.render(texts[locale]![kind]!, locale: locale, values: values)
+        guard !SmsText(full).isSendable, values.name != nil || values.order != nil else { return full }
+        var shorter = values
+        shorter.name = nil
+        shorter.order = nil
+        return Self.render(texts[locale]![kind]!, locale: locale, values: shorter)
     }
 
     static func render(_ segments: [MessageTemplateText.Segment], locale: MessageLocale, values: MessageValues) -> String {

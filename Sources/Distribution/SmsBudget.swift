@@ -1,5 +1,6 @@
 // The hourly SMS budget: SMS-pumping fraud (bots requesting codes to premium numbers) costs real
-// money per message, so every message counts against a per-hour allowance kept in the database.
+// money per message part, so every message counts its parts (``SmsText/parts``, what providers
+// bill) against a per-hour allowance kept in the database.
 
 import Foundation
 
@@ -15,8 +16,8 @@ public enum SmsBudget {
         Date(timeIntervalSince1970: TimeInterval(window(date) + 1) * 3600)
     }
 
-    /// Whether one more message fits when `used` were sent in the window.
-    public static func allows(used: Int64, limit: Int) -> Bool {
-        used < Int64(limit)
+    /// Whether a message of `parts` parts fits when `used` parts were sent in the window.
+    public static func allows(used: Int64, parts: Int, limit: Int) -> Bool {
+        used + Int64(parts) <= Int64(limit)
     }
 }

@@ -73,12 +73,17 @@ public struct NewSms: Sendable, Hashable {
         self.cardNumber = cardNumber
         self.entryID = entryID
     }
+
+    /// The parts the text is sent (and billed) as: what the budget charges. Derived from the
+    /// text, so no caller can charge a count that differs from it.
+    public var parts: Int { SmsText(text).parts }
 }
 
-/// The hourly budget a message counts against.
+/// The hourly budget a message's parts count against.
 public struct SmsBudgetWindow: Sendable, Hashable {
     /// Hours since 1970.
     public var window: Int64
+    /// SMS parts per window.
     public var limit: Int
     public init(window: Int64, limit: Int) {
         self.window = window
@@ -96,11 +101,19 @@ public enum DeliveryOutcome: Sendable, Hashable {
 
 /// Why a message was not queued.
 public enum DistributionStoreError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// The hour's SMS budget is spent.
+    /// The hour's SMS budget has fewer parts left than the message has.
     case budgetExhausted(limit: Int)
+    /// The text would go as more than ``SmsText/maximumParts`` parts.
+    case tooLong(parts: Int)
+    public var isTooLong: Bool {
+        if case .tooLong = self { return true }
+        return false
+    }
+
     public var description: String {
         switch self {
-        case .budgetExhausted(let limit): return "the hourly SMS budget (\(limit) messages) is spent"
+        case .budgetExhausted(let limit): return "the hourly SMS budget (\(limit) SMS parts) is spent"
+        case .tooLong(let parts): return "the message would be sent as \(parts) SMS parts; at most \(SmsText.maximumParts)"
         }
     }
 }
@@ -278,23 +291,33 @@ public struct DistributionStore: Sendable {
             createdAt: date(r.int(14)) ?? Date(timeIntervalSince1970: 0), sentAt: date(r.int(15)))
     }
 
-    /// Counts one message against `budget` (in the same transaction).
-    static func spend(_ db: any DatabaseConnection, _ budget: SmsBudgetWindow) async throws {
+    /// Counts a message's parts against `budget` (in the same transaction), as
+    /// `SmsBudget.allows(used:parts:limit:)` says: all its parts fit, or nothing is counted.
+    static func spend(_ db: any DatabaseConnection, _ budget: SmsBudgetWindow, parts: Int) async throws {
         try await db.query("INSERT INTO sms_budget (window_hour, used) VALUES ($1, 0) ON CONFLICT (window_hour) DO NOTHING", [.integer(budget.window)])
         let rows = try await db.query(
-            "UPDATE sms_budget SET used = used + 1 WHERE window_hour = $1 AND used < $2 RETURNING used",
-            [.integer(budget.window), .integer(Int64(budget.limit))])
+            "UPDATE sms_budget SET used = used + $3 WHERE window_hour = $1 AND used + $3 <= $2 RETURNING used",
+            [.integer(budget.window), .integer(Int64(budget.limit)), .integer(Int64(parts))])
         if rows.isEmpty { throw DistributionStoreError.budgetExhausted(limit: budget.limit) }
     }
 
-    /// Queues a message, counting it against `budget` when given; nothing is written when the
-    /// budget is spent. A message for a ledger entry that already has one returns nil.
+    /// Refuses a text over ``SmsText/maximumParts`` parts; returns its parts otherwise.
+    static func sendableParts(_ new: NewSms) throws(DistributionStoreError) -> Int {
+        let parts = new.parts
+        guard parts <= SmsText.maximumParts else { throw .tooLong(parts: parts) }
+        return parts
+    }
+
+    /// Queues a message, counting its parts against `budget` when given; nothing is written when
+    /// the budget is spent or the text is over ``SmsText/maximumParts`` parts. A message for a
+    /// ledger entry that already has one returns nil.
     public func enqueueSms(_ new: NewSms, budget: SmsBudgetWindow?, now: Date = Date()) async throws -> SmsRecord? {
-        try await database.transaction { db in
+        let parts = try Self.sendableParts(new)
+        return try await database.transaction { db in
             if let entry = new.entryID, try await !db.query("SELECT 1 FROM sms_outbox WHERE entry_id = $1", [.integer(entry)]).isEmpty {
                 return nil
             }
-            if let budget { try await Self.spend(db, budget) }
+            if let budget { try await Self.spend(db, budget, parts: parts) }
             let seconds = Self.seconds(now)
             let rows = try await db.query(
                 """
@@ -363,7 +386,7 @@ public struct DistributionStore: Sendable {
         }
     }
 
-    /// Messages counted in a budget window so far.
+    /// SMS parts counted in a budget window so far.
     public func smsBudgetUsed(window: Int64) async throws -> Int64 {
         try await database.read { db in
             try await db.query("SELECT used FROM sms_budget WHERE window_hour = $1", [.integer(window)]).first?.int(0) ?? 0
@@ -399,10 +422,11 @@ public struct DistributionStore: Sendable {
     }
 
     /// Stores a registration, its code and the code's message together: all or nothing, and
-    /// nothing when the SMS budget is spent.
+    /// nothing when the SMS budget is spent (or the text is over ``SmsText/maximumParts`` parts).
     public func createJoinRequest(_ request: JoinRequestRecord, otp: OtpRecord, message: NewSms, budget: SmsBudgetWindow?, now: Date = Date()) async throws -> SmsRecord {
-        try await database.transaction { db in
-            if let budget { try await Self.spend(db, budget) }
+        let parts = try Self.sendableParts(message)
+        return try await database.transaction { db in
+            if let budget { try await Self.spend(db, budget, parts: parts) }
             try await db.query(
                 "INSERT INTO otp_codes (\(Self.otpColumns)) VALUES ($1, $2, $3, $4, $5, $6, NULL)",
                 [.text(otp.id), .text(otp.phone), .text(otp.codeHash), .integer(Self.seconds(otp.expiresAt)), .integer(Int64(otp.attemptsLeft)),

@@ -1,4 +1,5 @@
 import Foundation
+import Loyalty
 import PassBuilder
 
 /// A broadcast's message: one text per language, and the text passes show.
@@ -53,9 +54,7 @@ struct BroadcastMessage: Sendable, Hashable {
     static func text(_ raw: String, field: String) throws(APIError) -> String {
         let t = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !t.isEmpty else { throw APIError.unprocessable("\(field) must not be empty", field: field) }
-        guard t.count <= maxCharacters else {
-            throw APIError.unprocessable("\(field) has \(t.count) characters; the promo field shows at most \(maxCharacters)", field: field)
-        }
+        try TextLimit(characters: maxCharacters).validate(t, field: field)
         // A line break would be shown; other control characters would not, or would break the notification.
         guard !t.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\n" }) else {
             throw APIError.unprocessable("\(field) contains control characters", field: field)

@@ -58,9 +58,12 @@ extension DistributionService {
         return program.join
     }
 
+    /// A name as the form may give it: 100 characters, and the code points and bytes ``TextLimit`` allows them.
+    static let nameLimit = TextLimit(characters: 100)
+
     static func cleanName(_ text: String) -> String? {
         let t = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !t.isEmpty, t.count <= 100, !t.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return nil }
+        guard !t.isEmpty, nameLimit.allows(t), !t.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return nil }
         return t
     }
 

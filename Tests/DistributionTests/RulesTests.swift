@@ -77,9 +77,12 @@ import Testing
         let d = Date(timeIntervalSince1970: 3600 * 100 + 1799)
         #expect(SmsBudget.window(d) == 100)
         #expect(SmsBudget.windowEnd(d) == Date(timeIntervalSince1970: 3600 * 101))
-        #expect(SmsBudget.allows(used: 99, limit: 100))
-        #expect(!SmsBudget.allows(used: 100, limit: 100))
-        #expect(!SmsBudget.allows(used: 0, limit: 0))
+        #expect(SmsBudget.allows(used: 99, parts: 1, limit: 100))
+        #expect(!SmsBudget.allows(used: 100, parts: 1, limit: 100))
+        #expect(!SmsBudget.allows(used: 0, parts: 1, limit: 0))
+        // The budget counts parts: a two-part message needs two left.
+        #expect(SmsBudget.allows(used: 98, parts: 2, limit: 100))
+        #expect(!SmsBudget.allows(used: 99, parts: 2, limit: 100))
     }
 
     @Test func retriesBackOffAndStop() {

@@ -135,7 +135,8 @@ import Testing
     @Test(arguments: Engine.allCases)
     func smsCarriesTheLinkAndRecordsDelivery(_ engine: Engine) async throws {
         try await DistributionServer.run(engine) { d in
-            try await d.configureProgram(join: nil, sms: #"{"locale":"ru","hourlyBudget":2,"sender":"Gambit"}"#)
+            // The link text is 88 UCS-2 units: 2 SMS parts a message, 4 for two.
+            try await d.configureProgram(join: nil, sms: #"{"locale":"ru","hourlyBudget":4,"sender":"Gambit"}"#)
             let number = try await d.api.issueNumber("Анна", phone: "+7 912 345-67-89")
             let r = try await d.api.post("/cards/\(number)/sms", "", headers: [Idempotency.header: "sms-1"])
             #expect(r.status == .accepted, "\(r.text)")
@@ -160,7 +161,7 @@ import Testing
             d.api.expectProblem(try await d.api.get("/sms/999999"), .notFound, field: nil)
             d.api.expectProblem(try await d.api.get("/sms/abc"), .badRequest, field: "id")
 
-            // The hourly budget (2) is spent after one more: then 429, nothing queued.
+            // The hourly budget (4 parts) is spent after one more: then 429, nothing queued.
             #expect(try await d.api.post("/cards/\(number)/sms", "").status == .accepted)
             let over = try await d.api.post("/cards/\(number)/sms", "")
             d.api.expectProblem(over, .tooManyRequests, field: nil)

@@ -53,15 +53,17 @@ struct CardRoutes: Sendable {
 
     // MARK: field readers (422 naming the field)
 
-    static func string(_ body: [String: JSONValue], _ key: String, required: Bool = false, max: Int = 200) throws -> String? {
+    /// A text field: at most `max` characters (and the code points and bytes ``TextLimit`` allows
+    /// them), no control characters; trimmed unless `trimmed` is false (a key, matched byte for byte).
+    static func string(_ body: [String: JSONValue], _ key: String, required: Bool = false, max: Int = 200, trimmed: Bool = true) throws -> String? {
         switch body[key] {
         case nil, .null?:
             if required { throw APIError.unprocessable("\(key) is required", field: key) }
             return nil
         case .string(let s)?:
-            let t = s.trimmingCharacters(in: .whitespacesAndNewlines)
+            let t = trimmed ? s.trimmingCharacters(in: .whitespacesAndNewlines) : s
             guard !t.isEmpty else { throw APIError.unprocessable("\(key) must not be empty", field: key) }
-            guard t.count <= max else { throw APIError.unprocessable("\(key) is longer than \(max) characters", field: key) }
+            try TextLimit(characters: max).validate(t, field: key)
             guard !t.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
                 throw APIError.unprocessable("\(key) contains control characters", field: key)
             }
@@ -220,7 +222,7 @@ struct CardRoutes: Sendable {
                 operation = .reversal(entryID: id)
             case let other: throw APIError.unprocessable("type \(other) is not one of accrual, purchase, debit, reversal", field: "type")
             }
-            var businessKey = try Self.string(body, "businessKey", max: 128)
+            var businessKey = try Self.string(body, "businessKey", max: BusinessKey.maximumLength, trimmed: false)
             if let key = businessKey {
                 do { businessKey = try BusinessKey.validate(key) } catch { throw APIError.unprocessable("businessKey: \(error)", field: "businessKey") }
             }

@@ -101,6 +101,10 @@ struct LinkAPIRoutes: Sendable {
             do {
                 let (message, link) = try await distribution.queueLinkSms(for: card, household: options.household, ttlDays: options.ttlDays)
                 return (.accepted, .object(["message": Self.describe(message), "link": Self.describe(link, card: card)]))
+            } catch let error as DistributionStoreError where error.isTooLong {
+                // Only the program's link text can be (under a very long public URL): the card's name was left out already.
+                let field = "sms.templates.\(distribution.locale.rawValue).link"
+                throw APIError.unprocessable("\(field): \(error)", field: field)
             } catch let error as DistributionStoreError {
                 throw APIError(.tooManyRequests, "\(error); sending resumes at \(SmsBudget.windowEnd(Date()).formatted(.iso8601))")
             }

@@ -1,4 +1,5 @@
 import Hummingbird
+import Loyalty
 import PassBuilder
 import Registry
 
@@ -27,16 +28,28 @@ struct PassAPIRoutes: Sendable {
         ])
     }
 
+    /// A template value's text: a back field's terms and conditions fit, a pass of megabytes does not.
+    static let valueLimit = TextLimit(characters: 2000)
+    /// Template, variant and serial names.
+    static let nameLimit = TextLimit(characters: 64)
+
     static func values(_ body: [String: JSONValue]) throws -> [String: JSONValue]? {
         guard let v = body["values"] else { return nil }
         guard case .object(let o) = v else { throw APIError.unprocessable("values must be an object", field: "values") }
+        for (name, value) in o {
+            // Checked before it is echoed in a field's name.
+            guard nameLimit.allows(name) else { throw APIError.unprocessable("values: a variable name is over \(nameLimit.characters) characters", field: "values") }
+            if case .string(let text) = value { try valueLimit.validate(text, field: "values.\(name)") }
+        }
         return o
     }
 
     static func optionalString(_ body: [String: JSONValue], _ key: String) throws -> String? {
         switch body[key] {
         case nil, .null?: return nil
-        case .string(let s)?: return s
+        case .string(let s)?:
+            try nameLimit.validate(s, field: key)
+            return s
         default: throw APIError.unprocessable("\(key) must be a string", field: key)
         }
     }

@@ -39,6 +39,7 @@ struct ProgramRoutes: Sendable {
             let field = PassTemplate.field(error)
             throw APIError.unprocessable(PassTemplate.describe(error), field: field.isEmpty ? nil : field)
         }
+        try ProgramTexts.check(program)
         try loyalty.updateProgram(program)
         return .json(try programJSON())
     }
