@@ -63,6 +63,8 @@ public struct PasslineServer: Sendable {
     public static func prepare(configuration: ServerConfiguration, database: any Database, logger: Logger) async throws -> PasslineServer {
         try await Migrations.run(on: database)
         let data = DataDirectory(path: configuration.dataDirectory)
+        // First, so whatever is written into it later (certificates, program, SMS file) is private.
+        try data.create()
         let secret = try data.secret(configured: configuration.secretHex)
         let admin = try data.adminToken(configured: configuration.adminToken)
         let (signer, devDir) = try loadCredentials(configuration)

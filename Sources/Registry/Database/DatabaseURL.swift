@@ -59,9 +59,10 @@ public enum DatabaseURL: Sendable, Hashable {
         }
     }
 
-    /// Opens the database. For a SQLite file, creates its parent directory first and resolves a
-    /// relative path against the current directory. PostgreSQL databases need `run()` running
-    /// (in a task group or ServiceGroup) before they can serve queries.
+    /// Opens the database. For a SQLite file, resolves a relative path against the current
+    /// directory, creates its missing directories (0700) and makes the file private (0600, see
+    /// ``PrivateFiles/prepareDatabase(_:)``) before SQLite opens it. PostgreSQL databases need
+    /// `run()` running (in a task group or ServiceGroup) before they can serve queries.
     public static func open(_ url: DatabaseURL, logger: Logger) async throws -> any Database {
         switch url {
         case .sqliteMemory:
@@ -69,12 +70,9 @@ public enum DatabaseURL: Sendable, Hashable {
         case .sqlite(let path):
             let absolute = Self.absolutePath(path)
             let directory = String(absolute[..<(absolute.lastIndex(of: "/") ?? absolute.startIndex)])
-            if !directory.isEmpty {
-                do {
-                    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-                } catch {
-                    throw DatabaseError("Cannot create the SQLite database directory '\(directory)': \(error)")
-                }
+            if !directory.isEmpty { try PrivateFiles.createDirectory(directory) }
+            for file in try PrivateFiles.prepareDatabase(absolute) {
+                logger.warning("\(file) is readable by other users, and is not ours to change: chmod go= it to keep the database private")
             }
             return try await SQLiteDatabase.open(.file(path: absolute), logger: logger)
         case .postgres(let settings):

@@ -56,7 +56,7 @@ enum OpenAPIDocument {
         }
       },
       "IfModifiedSince": {
-        "description": "An HTTP-date (the `Last-Modified` of a previous answer): 304 when the pass has not changed since. A value that is not an HTTP-date is ignored.",
+        "description": "An HTTP-date (the `Last-Modified` of a previous answer): 304 when the pass has not changed since. A value that is not an HTTP-date, or a date later than the server's clock (RFC 9110 §13.1.3), is ignored.",
         "example": "Wed, 21 Oct 2026 07:28:00 GMT",
         "in": "header",
         "name": "If-Modified-Since",
@@ -90,14 +90,14 @@ enum OpenAPIDocument {
         }
       },
       "device": {
-        "description": "Device library identifier chosen by the wallet (1–255 bytes of UTF-8 after percent-decoding; no control characters, `/`, `\\` or `..`: otherwise 400)",
+        "description": "The wallet's deviceLibraryIdentifier, opaque in Apple's documentation (iPhones send 32 hex digits, Android apps UUIDs): 1–128 ASCII letters, digits, `-`, `_` and `.` (not `.`, no `..`); anything else is 400, before anything is read or written",
         "in": "path",
         "name": "device",
         "required": true,
         "schema": {
-          "maxLength": 255,
+          "maxLength": 128,
           "minLength": 1,
-          "pattern": "^(?!.*\\.\\.)[^/\\\\\\u0000-\\u001f\\u007f]+$",
+          "pattern": "^(?!\\.$)(?!.*\\.\\.)[A-Za-z0-9._-]+$",
           "type": "string"
         }
       },

@@ -62,7 +62,7 @@ struct WebServiceRoutes<Context: RequestContext>: Sendable {
     }
 
     @Sendable func registerDevice(_ request: Request, context: Context) async throws -> Response {
-        let device = try context.parameters.segment("device")
+        let device = try context.parameters.deviceLibraryIdentifier().rawValue
         let passType = try context.parameters.segment("passType")
         let serial = try context.parameters.segment("serial")
         let client = try authenticate(request, passType: passType, serial: serial)
@@ -86,7 +86,7 @@ struct WebServiceRoutes<Context: RequestContext>: Sendable {
     }
 
     @Sendable func serials(_ request: Request, context: Context) async throws -> Response {
-        let device = try context.parameters.segment("device")
+        let device = try context.parameters.deviceLibraryIdentifier().rawValue
         let passType = try context.parameters.segment("passType")
         var since: Int64?
         if let raw = request.uri.queryParameters.get("passesUpdatedSince"), !raw.isEmpty {
@@ -104,7 +104,7 @@ struct WebServiceRoutes<Context: RequestContext>: Sendable {
     }
 
     @Sendable func unregister(_ request: Request, context: Context) async throws -> Response {
-        let device = try context.parameters.segment("device")
+        let device = try context.parameters.deviceLibraryIdentifier().rawValue
         let passType = try context.parameters.segment("passType")
         let serial = try context.parameters.segment("serial")
         _ = try authenticate(request, passType: passType, serial: serial)

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Registry
 
 /// Secrets kept in the data directory: generated once, readable by the owner only.
 public struct DataDirectory: Sendable {
@@ -9,13 +10,18 @@ public struct DataDirectory: Sendable {
 
     func file(_ name: String) -> String { URL(fileURLWithPath: path).appendingPathComponent(name).path }
 
+    /// Creates the directory (and missing parents) with mode 0700; an existing one keeps its modes.
+    public func create() throws {
+        try PrivateFiles.createDirectory(path)
+    }
+
     /// Reads `name`, or writes `make()` to it (mode 0600) and returns that with `created: true`.
     func readOrCreate(_ name: String, _ make: () -> String) throws -> (value: String, created: Bool) {
         let p = file(name)
         if let existing = try? String(contentsOfFile: p, encoding: .utf8) {
             return (existing.trimmingCharacters(in: .whitespacesAndNewlines), false)
         }
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        try create()
         let value = make()
         guard FileManager.default.createFile(atPath: p, contents: Data((value + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
             throw DataDirectoryError(description: "\(p): cannot be written")

@@ -50,9 +50,14 @@ final class PassVersionCache: Sendable {
             }
         }
 
-        /// Whether a device that sent `If-Modified-Since: since` already has this version.
-        func isUnchanged(since: Date) -> Bool {
-            modifiedSecond <= Int64(since.timeIntervalSince1970)
+        /// Whether a device that sent `If-Modified-Since: since` already has this version. A date
+        /// later than `now` is ignored (RFC 9110 §13.1.3): the answer is the pass, never a 304.
+        /// (Several changes in one second move `Last-Modified` past the clock; a device sending
+        /// that back gets the pass again until the clock catches up: correct, if not cheap.)
+        func isUnchanged(since: Date, now: Date = Date()) -> Bool {
+            let sinceSecond = Int64(since.timeIntervalSince1970.rounded(.down))
+            guard sinceSecond <= Int64(now.timeIntervalSince1970.rounded(.down)) else { return false }
+            return modifiedSecond <= sinceSecond
         }
     }
 
