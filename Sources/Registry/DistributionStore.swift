@@ -235,15 +235,18 @@ public struct DistributionStore: Sendable {
     }
 
     func linkRow(column: String, value: SQLValue, scope: DownloadLinkRecord.Scope, now: Date) async throws -> DownloadLinkRecord {
-        try await database.transaction { db in
-            try await db.query(
-                "INSERT INTO download_links (scope, \(column), created_at) VALUES ($1, $2, $3) ON CONFLICT (\(column)) DO NOTHING",
-                [.text(scope.rawValue), value, .integer(Self.seconds(now))])
-            guard let row = try await db.query("SELECT \(Self.linkColumns) FROM download_links WHERE \(column) = $1", [value]).first else {
-                throw DatabaseError("download link row for \(column) vanished")
-            }
-            return Self.link(row)
+        try await database.transaction { db in try await Self.linkRow(db, column: column, value: value, scope: scope, now: now) }
+    }
+
+    /// The link row, created on first use, inside the caller's transaction.
+    static func linkRow(_ db: any DatabaseConnection, column: String, value: SQLValue, scope: DownloadLinkRecord.Scope, now: Date) async throws -> DownloadLinkRecord {
+        try await db.query(
+            "INSERT INTO download_links (scope, \(column), created_at) VALUES ($1, $2, $3) ON CONFLICT (\(column)) DO NOTHING",
+            [.text(scope.rawValue), value, .integer(Self.seconds(now))])
+        guard let row = try await db.query("SELECT \(Self.linkColumns) FROM download_links WHERE \(column) = $1", [value]).first else {
+            throw DatabaseError("download link row for \(column) vanished")
         }
+        return Self.link(row)
     }
 
     public func link(id: Int64) async throws -> DownloadLinkRecord? {

@@ -4,11 +4,13 @@ import Logging
 /// The HTTP application: web service, card and pass API, operations.
 public func buildRouter(
     service: PassService, loyalty: LoyaltyService, adminToken: String, metrics: ServerMetrics, maxBodyBytes: Int,
+    deviceLog: DeviceLogSettings = DeviceLogSettings(), trustForwardedFor: Bool = false,
     broadcastCreated: @escaping @Sendable () -> Void = {}
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: MetricsMiddleware(metrics: metrics))
     WebServiceRoutes<AppRequestContext>(service: service, maxBodyBytes: maxBodyBytes).register(on: router)
+    DeviceLogRoute(store: service.store, settings: deviceLog, trustForwardedFor: trustForwardedFor, maxBodyBytes: maxBodyBytes).register(on: router)
     OperationsRoutes<AppRequestContext>(service: service, metrics: metrics).register(on: router)
     // Public, on the root router: the API group's auth middleware wraps only routes added through it.
     router.get("api/v1/openapi.json", use: OpenAPIRoute.document)

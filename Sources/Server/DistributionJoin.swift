@@ -47,6 +47,9 @@ extension DistributionService {
         case wrong(attemptsLeft: Int)
         case expired
         case exhausted
+        /// Confirmed already (or being confirmed by a concurrent request): nothing is issued
+        /// again; its link went by SMS to this (masked) phone.
+        case completed(maskedPhone: String)
         /// No such request (or it failed): start again.
         case unknown
     }
@@ -132,15 +135,20 @@ extension DistributionService {
 
     /// Checks the code; on success issues the cards (joining the phone's household, reusing a
     /// card of the same name there), sends the link and tells the CRM.
+    ///
+    /// A request confirms once. The code's row is claimed first (a compare-and-set: of two
+    /// right codes racing one wins); then the request turns confirmed and its link row is read
+    /// in one transaction (``DistributionStore/confirmJoinRequest(id:cardNumbers:link:now:)``);
+    /// the link's token comes from that row. Afterwards the request id is no credential: a
+    /// repeat answers ``JoinConfirm/completed(maskedPhone:)`` and issues nothing.
     public func confirmJoin(requestID: String, code: String, now: Date = Date()) async throws -> JoinConfirm {
         guard requestID.utf8.count <= 64, let (request, stored) = try await store.joinRequest(id: requestID) else { return .unknown }
+        let completed = JoinConfirm.completed(maskedPhone: Self.masked(request.phone))
         switch request.state {
         case .failed: return .unknown
-        case .confirmed:
-            // A second submit of the same confirmation: show the result again, send nothing.
-            let cards = try await cards(numbers: request.cardNumbers)
-            guard let first = cards.first else { return .unknown }
-            return .joined(cards: cards, link: try await issueLink(for: first, household: cards.count > 1, now: now), smsSent: false)
+        case .confirmed: return completed
+        // A used code whose request is not confirmed yet: another confirmation is issuing it.
+        case .pending where stored.confirmedAt != nil: return completed
         case .pending: break
         }
         let state = OneTimeCode(hash: stored.codeHash, expiresAt: stored.expiresAt, attemptsLeft: stored.attemptsLeft)
@@ -152,7 +160,11 @@ extension DistributionService {
             guard try await store.updateOtp(id: requestID, from: stored.attemptsLeft, to: left, confirmed: false, now: now) else { return .unknown }
             return left == 0 ? .exhausted : .wrong(attemptsLeft: left)
         case .accepted:
-            guard try await store.updateOtp(id: requestID, from: stored.attemptsLeft, to: next.attemptsLeft, confirmed: true, now: now) else { return .unknown }
+            guard try await store.updateOtp(id: requestID, from: stored.attemptsLeft, to: next.attemptsLeft, confirmed: true, now: now) else {
+                // Raced: by a concurrent confirmation (it issues), or by a wrong try (enter the code again).
+                let used = try await store.joinRequest(id: requestID)?.otp.confirmedAt != nil
+                return used ? completed : .unknown
+            }
         }
         let phone = try PhoneNumber(parsing: request.phone)
         var issued: [CardRecord] = []
@@ -172,17 +184,19 @@ extension DistributionService {
             try await store.completeJoinRequest(id: requestID, state: .failed, cardNumbers: issued.map(\.number), now: now)
             return .unknown
         }
-        try await store.completeJoinRequest(id: requestID, state: .confirmed, cardNumbers: issued.map(\.number), now: now)
         let household = issued.count > 1
         let primary = issued[0]
+        guard let row = try await store.confirmJoinRequest(
+            id: requestID, cardNumbers: issued.map(\.number),
+            link: household ? .household(accountID: primary.accountID) : .card(number: primary.number), now: now)
+        else { return completed }
+        let link = signedLink(row, now: now)
         var smsSent = true
-        let link: IssuedLink
         do {
-            link = try await queueLinkSms(for: primary, household: household, now: now).link
+            _ = try await queueSms(of: link, for: primary, now: now)
         } catch is DistributionStoreError {
             // Over budget: the page still shows the link.
             smsSent = false
-            link = try await issueLink(for: primary, household: household, now: now)
         }
         if let url = settings.joinWebhookURL {
             try await store.enqueueWebhook(event: "join.completed", url: url, body: Self.webhookBody(request, cards: issued, link: link, now: now), now: now)

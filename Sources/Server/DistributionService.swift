@@ -92,7 +92,12 @@ public final class DistributionService: Sendable {
         let row = household
             ? try await store.householdLink(accountID: card.accountID, now: now)
             : try await store.cardLink(cardNumber: card.number, now: now)
-        let scope: LinkScope = household ? .household : .card
+        return signedLink(row, ttlDays: ttlDays, now: now)
+    }
+
+    /// A token for a link row as it is now (its generation), valid for `ttlDays`.
+    func signedLink(_ row: DownloadLinkRecord, ttlDays: Int? = nil, now: Date) -> IssuedLink {
+        let scope: LinkScope = row.scope == .household ? .household : .card
         let claims = LinkClaims(
             scope: scope, linkID: row.id, generation: UInt32(truncatingIfNeeded: row.generation),
             expiresAt: now.addingTimeInterval(TimeInterval(ttlDays ?? settings.linkTTLDays) * 86_400))
@@ -164,6 +169,13 @@ public final class DistributionService: Sendable {
     /// - Throws: ``DistributionStoreError/budgetExhausted(limit:)`` when the hour's budget is spent.
     public func queueLinkSms(for card: CardRecord, household: Bool, ttlDays: Int? = nil, now: Date = Date()) async throws -> (message: SmsRecord, link: IssuedLink) {
         let link = try await issueLink(for: card, household: household, ttlDays: ttlDays, now: now)
+        return (try await queueSms(of: link, for: card, now: now), link)
+    }
+
+    /// Queues an issued link to the phone of `card`'s household.
+    /// - Throws: ``DistributionStoreError/budgetExhausted(limit:)`` when the hour's budget is spent.
+    func queueSms(of link: IssuedLink, for card: CardRecord, now: Date) async throws -> SmsRecord {
+        let household = link.scope == .household
         let phone = try PhoneNumber(parsing: card.phone)
         let text = templates.render(
             .link, locale: locale, values: MessageValues(link: link.url, name: household ? nil : card.name, program: loyalty.program.name))
@@ -171,7 +183,7 @@ public final class DistributionService: Sendable {
             NewSms(phone: phone, kind: MessageKind.link.rawValue, text: text, sender: sms.sender, cardNumber: card.number), budget: budget(now), now: now)
         else { throw DatabaseError("the message was not queued") }
         wake()
-        return (message, link)
+        return message
     }
 }
 

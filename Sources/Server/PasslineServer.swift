@@ -129,14 +129,20 @@ public struct PasslineServer: Sendable {
     public func application(logger: Logger, onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
         let router = buildRouter(
             service: service, loyalty: loyalty, adminToken: adminToken, metrics: metrics, maxBodyBytes: configuration.maxBodyBytes,
+            deviceLog: configuration.deviceLog, trustForwardedFor: configuration.distribution.trustForwardedFor,
             broadcastCreated: { [broadcasts] in broadcasts.wake() })
         var services: [any Service] = [broadcasts, DistributionWorker(distribution: distribution), push.lifecycleService]
         if let postgres = service.store.database as? PostgresDatabase { services.append(VersionListener(database: postgres)) }
         let fastPath = CachedPassFastPath(service: service, serverName: "Passline")
+        let timeouts = (idle: TimeAmount(configuration.httpIdleTimeout), read: TimeAmount(configuration.httpReadTimeout))
         return Application(
             router: router,
-            // Device fetches of unchanged passes are answered before the router (see CachedPassHandler).
-            server: .http1(configuration: .init(additionalChannelHandlers: [CachedPassHandler.Installer(fastPath: fastPath)])),
+            // Device fetches of unchanged passes are answered before the router (see CachedPassHandler);
+            // idle and slow connections are closed in front of it (see ConnectionTimeoutHandler).
+            server: .http1(configuration: .init(additionalChannelHandlers: [
+                ConnectionTimeoutHandler.Installer(idleTimeout: timeouts.idle, readTimeout: timeouts.read),
+                CachedPassHandler.Installer(fastPath: fastPath),
+            ])),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Passline"),
             services: services,
             onServerRunning: onServerRunning,

@@ -23,6 +23,11 @@ public struct ServerConfiguration: Sendable {
     public var passCacheBytes = 256 * 1024 * 1024
     /// Largest request body accepted.
     public var maxBodyBytes = 1024 * 1024
+    /// How long a kept-alive connection may sit idle before it is closed: longer than clients
+    /// wait before reusing one, so Wallet's keep-alive works.
+    public var httpIdleTimeout: Duration = .seconds(75)
+    /// How long a request may take to arrive whole (head and body) from its first byte; then 408 and close.
+    public var httpReadTimeout: Duration = .seconds(30)
     public var logLevel = "info"
     /// Households per broadcast batch (one transaction each).
     public var broadcastBatchSize = 10_000
@@ -30,6 +35,8 @@ public struct ServerConfiguration: Sendable {
     public var push = PushSettings()
     /// Download links, SMS and self-registration (see ``DistributionSettings``).
     public var distribution = DistributionSettings()
+    /// Limits of the devices' `POST /v1/log` (see ``DeviceLogSettings``).
+    public var deviceLog = DeviceLogSettings()
 
     public init() {}
 
@@ -51,6 +58,8 @@ public struct ServerConfiguration: Sendable {
         ("PASSLINE_SECRET", "secret for pass authentication tokens, ≥32 bytes as hex (default: generated once into the data directory)"),
         ("PASSLINE_PASS_CACHE_MB", "memory for signed passes (default 256)"),
         ("PASSLINE_MAX_BODY_KB", "largest request body (default 1024)"),
+        ("PASSLINE_HTTP_IDLE_TIMEOUT_S", "seconds an idle (kept-alive) connection stays open (default 75)"),
+        ("PASSLINE_HTTP_READ_TIMEOUT_S", "seconds a request may take to arrive whole, head and body, from its first byte; then 408 and close (default 30)"),
         ("PASSLINE_LOG_LEVEL", "trace, debug, info, notice, warning, error (default info)"),
         ("PASSLINE_APNS_URL", "APNs endpoint (default https://api.push.apple.com with your certificates; with development certificates pushes are off unless set, e.g. to `passline dev apns-mock`); `off` disables pushing"),
         ("PASSLINE_APNS_CA_FILE", "extra CA (PEM) trusted for the APNs endpoint, e.g. the mock's"),
@@ -65,7 +74,7 @@ public struct ServerConfiguration: Sendable {
         ("PASSLINE_ANDROID_PUSH_SECRET", "HMAC key for that webhook's X-Passline-Signature header (required with it)"),
         ("PASSLINE_BROADCAST_BATCH", "households per broadcast batch, one transaction each (default 10000)"),
         ("PASSLINE_CONFIG", "a file of KEY=value lines with any of these keys"),
-    ] + DistributionSettings.keys
+    ] + DistributionSettings.keys + DeviceLogSettings.keys
 
     public struct Invalid: Error, CustomStringConvertible, Sendable {
         public var description: String
@@ -120,10 +129,13 @@ public struct ServerConfiguration: Sendable {
         c.secretHex = values["PASSLINE_SECRET"]
         if let cache = try int("PASSLINE_PASS_CACHE_MB", 1...65536) { c.passCacheBytes = cache * 1024 * 1024 }
         if let body = try int("PASSLINE_MAX_BODY_KB", 1...1_048_576) { c.maxBodyBytes = body * 1024 }
+        if let idle = try int("PASSLINE_HTTP_IDLE_TIMEOUT_S", 1...86_400) { c.httpIdleTimeout = .seconds(idle) }
+        if let read = try int("PASSLINE_HTTP_READ_TIMEOUT_S", 1...3600) { c.httpReadTimeout = .seconds(read) }
         c.logLevel = values["PASSLINE_LOG_LEVEL"] ?? c.logLevel
         c.broadcastBatchSize = try int("PASSLINE_BROADCAST_BATCH", 100...100_000) ?? c.broadcastBatchSize
         c.push = try PushSettings(values)
         c.distribution = try DistributionSettings(values)
+        c.deviceLog = try DeviceLogSettings(values)
         return c
     }
 

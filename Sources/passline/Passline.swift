@@ -1,4 +1,6 @@
 import ArgumentParser
+import Logging
+import Server
 
 @main
 struct Passline: AsyncParsableCommand {
@@ -6,6 +8,13 @@ struct Passline: AsyncParsableCommand {
         commandName: "passline",
         abstract: "Loyalty cards in Apple Wallet: build, sign, verify and serve .pkpass files.",
         subcommands: [Serve.self, PassCommand.self, TemplateCommand.self, CertsCommand.self, APIKeyCommand.self, BroadcastCommand.self, DevCommand.self])
+
+    /// Every logger of the process writes through ``EscapingLogHandler``: logged text that a
+    /// client chose cannot forge log lines, whichever call site logs it.
+    static func main() async {
+        LoggingSystem.bootstrap { label in EscapingLogHandler(wrapping: StreamLogHandler.standardError(label: label)) }
+        await main(nil)
+    }
 }
 
 struct PassCommand: AsyncParsableCommand {

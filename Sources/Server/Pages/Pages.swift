@@ -40,11 +40,15 @@ struct Pages: Sendable {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 
-    /// A page that says what happened (an error, a closed form).
-    func message(_ locale: MessageLocale, key: String, status: HTTPResponse.Status, action: String? = nil, headers: HTTPFields = [:]) -> Response {
+    /// A page that says what happened (an error, a closed form); `detail` fills the text's `%@`.
+    func message(
+        _ locale: MessageLocale, key: String, status: HTTPResponse.Status, action: String? = nil, headers: HTTPFields = [:], detail: String? = nil
+    ) -> Response {
         let t = PageStrings.table(locale)
         let heading = t["\(key)Title"] ?? key
-        var values: [String: Any] = ["heading": heading, "text": t["\(key)Text"] ?? ""]
+        var text = t["\(key)Text"] ?? ""
+        if let detail { text = text.replacingOccurrences(of: "%@", with: detail) }
+        var values: [String: Any] = ["heading": heading, "text": text]
         if let action {
             values["action"] = action
             values["actionText"] = t["startAgain"] ?? ""

@@ -22,11 +22,7 @@ struct JoinRoutes: Sendable {
 
     /// The client's address: the connection's, or the proxy's last `X-Forwarded-For` entry when trusted.
     func clientAddress(_ request: Request, _ context: Context) -> String {
-        if distribution.settings.trustForwardedFor, let forwarded = request.headers[HTTPField.Name("X-Forwarded-For")!],
-           let last = forwarded.split(separator: ",").last?.trimmingCharacters(in: .whitespaces), !last.isEmpty {
-            return String(last.prefix(64))
-        }
-        return context.remoteAddress?.ipAddress ?? "unknown"
+        ClientAddress.of(request, peer: context.remoteAddress, trustForwardedFor: distribution.settings.trustForwardedFor)
     }
 
     /// The posted form; a page to answer with when it is too large (413) or unreadable (400).
@@ -123,6 +119,10 @@ struct JoinRoutes: Sendable {
             return pages.message(locale, key: "codeExpired", status: .gone, action: "/join")
         case .exhausted:
             return pages.message(locale, key: "codeExhausted", status: .tooManyRequests, action: "/join")
+        case .completed(let masked):
+            // 409: the request is in a state (confirmed) that this action does not apply to; its
+            // id is no login, so nothing is shown or issued again.
+            return pages.message(locale, key: "joinDone", status: .conflict, action: "/join", detail: masked)
         case .wrong(let left):
             let masked = (try? await distribution.store.joinRequest(id: id)).flatMap { $0 }.map { DistributionService.masked($0.request.phone) } ?? ""
             return codePage(locale, request: id, maskedPhone: masked, error: t["codeWrong"]!.replacingOccurrences(of: "%d", with: String(left)), status: .unprocessableContent)

@@ -855,10 +855,11 @@ enum OpenAPIDocument {
       "DeviceLog": {
         "properties": {
           "logs": {
-            "description": "Messages from the device; the first 100 strings are kept",
+            "description": "Messages from the device: at most 100, each at most 2048 UTF-8 bytes",
             "items": {
               "type": "string"
             },
+            "maxItems": 100,
             "type": "array"
           }
         },
@@ -3448,7 +3449,7 @@ enum OpenAPIDocument {
     },
     "/join/confirm": {
       "post": {
-        "description": "The right code issues the cards (into the phone's household; a card of the same name there is reused), texts the link, notifies the CRM webhook and shows the card with its link. Wrong code: 422 with the attempts left; expired 410; attempts spent 429; unknown request 404.",
+        "description": "The right code issues the cards (into the phone's household; a card of the same name there is reused), texts the link, notifies the CRM webhook and shows the card with its link. Wrong code: 422 with the attempts left; expired 410; attempts spent 429; unknown request 404; a request already confirmed 409, issuing nothing (its id is no login: the link went by SMS).",
         "operationId": "joinConfirm",
         "requestBody": {
           "content": {
@@ -3490,6 +3491,16 @@ enum OpenAPIDocument {
               }
             },
             "description": "Unknown request: start again"
+          },
+          "409": {
+            "content": {
+              "text/html": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            },
+            "description": "The registration is already complete: nothing is issued or sent again"
           },
           "410": {
             "content": {
@@ -3794,6 +3805,7 @@ enum OpenAPIDocument {
     },
     "/v1/log": {
       "post": {
+        "description": "No authentication (Apple's protocol has none), so it is bounded: a body of at most 64 KiB, at most 100 messages of at most 2048 UTF-8 bytes each (more is 413, naming the field), and PASSLINE_DEVICE_LOG_LIMIT_IP requests per client address per minute (more is 429 with Retry-After; Apple expects 200, but a device neither retries a log nor shows the answer). Only the newest PASSLINE_DEVICE_LOG_ROWS messages are kept.",
         "operationId": "postDeviceLog",
         "requestBody": {
           "content": {
@@ -3819,6 +3831,9 @@ enum OpenAPIDocument {
           },
           "413": {
             "$ref": "#/components/responses/ContentTooLarge"
+          },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
           }
         },
         "security": [],

@@ -16,7 +16,7 @@ struct WebServiceRoutes<Context: RequestContext>: Sendable {
         v1.delete("devices/:device/registrations/:passType/:serial", use: unregister)
         v1.get("passes/:passType/:serial", use: latestPass)
         v1.head("passes/:passType/:serial", use: latestPass)
-        v1.post("log", use: log)
+        // POST /v1/log: DeviceLogRoute (rate-limited per client address).
     }
 
     /// The client and token from `Authorization: ApplePass <token>` (or `AndroidPass`).
@@ -131,16 +131,5 @@ struct WebServiceRoutes<Context: RequestContext>: Sendable {
         }
         // HEAD gets the same headers; the HTTP layer drops the body.
         return Response(status: .ok, headers: entry.passFields, body: .init(byteBuffer: bytes))
-    }
-
-    @Sendable func log(_ request: Request, context: Context) async throws -> Response {
-        let body = try await request.jsonObject(limit: min(maxBodyBytes, 256 * 1024))
-        guard let logs = body["logs"]?.arrayValue else { throw APIError.badRequest("logs (array of strings) is required", field: "logs") }
-        let messages = logs.prefix(100).compactMap(\.stringValue)
-        try await service.store.appendLog(messages)
-        for message in messages.prefix(10) {
-            context.logger.info("device log", metadata: ["message": .string(String(message.prefix(300)))])
-        }
-        return Response(status: .ok)
     }
 }
