@@ -76,6 +76,8 @@ public final class LoyaltyService: Sendable {
             throw ProgramFileError(description: "\(file): \(PassTemplate.describe(error))")
         }
         do { try program.validate() } catch { throw ProgramFileError(description: "\(file): \(error.field): \(error.message)") }
+        // The same text limits as PUT /api/v1/program: an edited file must not make SMS unsendable.
+        do { try ProgramTexts.check(program) } catch { throw ProgramFileError(description: "\(file): \(error.detail)") }
         return program
     }
 

@@ -122,3 +122,24 @@ final class LogCapture: LogHandler, Sendable {
         set { state.withLock { $0.level = newValue } }
     }
 }
+
+/// A program file edited by hand meets the same text limits as `PUT /api/v1/program`.
+@Suite struct ProgramFileLimitsTests {
+    @Test func anOversizedSmsTemplateInTheFileStopsTheStart() async throws {
+        let dir = try TestEnvironment.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var program = LoyaltyProgram.default
+        // Within the 480 characters a text may have, but 470 emoji are 940 UTF-16 units: past the 10 parts a message may have.
+        program.sms = SmsSettings(templates: ["ru": ["link": "{link} " + String(repeating: "😀", count: 470)]])
+        try JSONEncoder().encode(program).write(to: dir.appendingPathComponent("program.json"))
+        let url = try await TestEnvironment.databaseURL(.sqlite, in: dir)
+        let config = TestServer.configuration(dataDirectory: dir, databaseURL: url)
+        await #expect {
+            try await PasslineServer.withDatabase(url: url, logger: TestEnvironment.logger) { database in
+                _ = try await PasslineServer.prepare(configuration: config, database: database, logger: TestEnvironment.logger)
+            }
+        } throws: { error in
+            "\(error)".contains("program.json") && "\(error)".contains("sms.templates.ru.link") && "\(error)".contains("SMS parts")
+        }
+    }
+}
