@@ -16,11 +16,11 @@ import Testing
     func started(_ d: DistributionServer, name: String = "Анна Петрова", children: [String] = []) async throws -> (id: String, code: String) {
         var fields = [("lang", "en"), ("name", name), ("phone", Self.phone), ("consent", "yes"), ("website", "")]
         for (i, c) in children.enumerated() { fields.append(("child\(i + 1)", c)) }
+        let before = try d.sentMessages().count
         let sent = try await d.postForm("/join", fields)
         #expect(sent.status == .ok, "\(sent.text)")
         let marker = try #require(sent.text.range(of: #"name="request" value=""#))
         let id = String(sent.text[marker.upperBound...].prefix { $0 != "\"" })
-        let before = try d.sentMessages().count
         _ = try await d.waitForMessages(before + 1)
         return (id, try #require(try d.latestCode(to: Self.phone)))
     }
