@@ -118,7 +118,7 @@ import Testing
     /// all: activity keeps it open, the fast path's answers included (which Hummingbird's own idle
     /// timeout, behind the fast path, would not see).
     @Test func keptAliveConnectionsKeepWorking() async throws {
-        try await Self.run(idle: .seconds(3), read: .seconds(3)) { s, client, port in
+        try await Self.run(idle: .seconds(5), read: .seconds(5)) { s, client, port in
             let (uri, token, _) = try await FastPathTests.cachedPass(s, client)
             let fast = "GET \(uri) HTTP/1.1\r\nHost: x\r\nAuthorization: ApplePass \(token)\r\n\r\n"
             let before = FastPathTests.fastAnswers(s)
@@ -128,12 +128,12 @@ import Testing
                 // Past the idle timeout in all, a pause well inside it between requests; then the route.
                 var last = false
                 while !last {
-                    last = ContinuousClock.now - started > .seconds(4)
+                    last = ContinuousClock.now - started > .seconds(6)
                     try await c.send(last ? Self.health : fast)
                     let (text, closed) = try await c.read(isDone: FastPathTests.isOneResponse)
                     answers.append(closed ? "closed" : String(text.prefix(15)))
                     if closed { break }
-                    try await Task.sleep(for: .milliseconds(300))
+                    try await Task.sleep(for: .milliseconds(250))
                 }
                 return answers
             }
