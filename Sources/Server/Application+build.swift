@@ -8,6 +8,7 @@ public func buildRouter(
     broadcastCreated: @escaping @Sendable () -> Void = {}
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
+    router.add(middleware: UnexpectedErrorMiddleware())
     router.add(middleware: MetricsMiddleware(metrics: metrics))
     WebServiceRoutes<AppRequestContext>(service: service, maxBodyBytes: maxBodyBytes).register(on: router)
     DeviceLogRoute(store: service.store, settings: deviceLog, trustForwardedFor: trustForwardedFor, maxBodyBytes: maxBodyBytes).register(on: router)

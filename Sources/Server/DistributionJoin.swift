@@ -160,12 +160,22 @@ extension DistributionService {
             guard try await store.updateOtp(id: requestID, from: stored.attemptsLeft, to: left, confirmed: false, now: now) else { return .unknown }
             return left == 0 ? .exhausted : .wrong(attemptsLeft: left)
         case .accepted:
-            guard try await store.updateOtp(id: requestID, from: stored.attemptsLeft, to: next.attemptsLeft, confirmed: true, now: now) else {
-                // Raced: by a concurrent confirmation (it issues), or by a wrong try (enter the code again).
-                let used = try await store.joinRequest(id: requestID)?.otp.confirmedAt != nil
-                return used ? completed : .unknown
+            // The code's use, the cards, the link, its SMS and the CRM webhook commit together: a
+            // crash leaves the request as it was (confirm again), never half issued.
+            return try await store.database.transaction { _ in
+                guard try await self.store.updateOtp(id: requestID, from: stored.attemptsLeft, to: next.attemptsLeft, confirmed: true, now: now) else {
+                    // Raced: by a concurrent confirmation (it issues), or by a wrong try (enter the code again).
+                    let used = try await self.store.joinRequest(id: requestID)?.otp.confirmedAt != nil
+                    return used ? completed : .unknown
+                }
+                return try await self.issueJoined(request, now: now, completed: completed)
             }
         }
+    }
+
+    /// Issues the cards of a confirmed request, its link, the link's SMS and the CRM webhook.
+    private func issueJoined(_ request: JoinRequestRecord, now: Date, completed: JoinConfirm) async throws -> JoinConfirm {
+        let requestID = request.id
         let phone = try PhoneNumber(parsing: request.phone)
         var issued: [CardRecord] = []
         do {
@@ -200,7 +210,7 @@ extension DistributionService {
         }
         if let url = settings.joinWebhookURL {
             try await store.enqueueWebhook(event: "join.completed", url: url, body: Self.webhookBody(request, cards: issued, link: link, now: now), now: now)
-            wake()
+            store.database.afterCommit { [wakeup] in wakeup.signal() }
         }
         return .joined(cards: try await cards(numbers: issued.map(\.number)), link: link, smsSent: smsSent)
     }

@@ -182,7 +182,8 @@ public final class DistributionService: Sendable {
         guard let message = try await store.enqueueSms(
             NewSms(phone: phone, kind: MessageKind.link.rawValue, text: text, sender: sms.sender, cardNumber: card.number), budget: budget(now), now: now)
         else { throw DatabaseError("the message was not queued") }
-        wake()
+        // Inside an idempotent request's transaction the message is visible only once it commits.
+        store.database.afterCommit { [wakeup] in wakeup.signal() }
         return message
     }
 }

@@ -9,7 +9,7 @@ struct CardRoutes: Sendable {
     typealias Context = AppRequestContext
     let loyalty: LoyaltyService
     let maxBodyBytes: Int
-    var idempotency: Idempotency { Idempotency(ledger: loyalty.ledger) }
+    var idempotency: Idempotency { Idempotency(database: loyalty.ledger.database) }
 
     func register(on router: some RouterMethods<Context>) {
         router.post("cards", use: create)
@@ -75,8 +75,8 @@ struct CardRoutes: Sendable {
 
     static func points(_ body: [String: JSONValue], _ key: String = "points") throws -> Int64 {
         switch body[key] {
-        case .integer(let n)? where n > 0 && n <= 1_000_000_000_000: return n
-        case .integer?: throw APIError.unprocessable("\(key) must be a positive whole number", field: key)
+        case .integer(let n)? where n > 0 && n <= PointLimits.perEntry: return n
+        case .integer?: throw APIError.unprocessable("\(key) must be a whole number of points from 1 to \(PointLimits.perEntry)", field: key)
         case .number?: throw APIError.unprocessable("\(key) must be a whole number of points", field: key)
         case nil, .null?: throw APIError.unprocessable("\(key) is required", field: key)
         default: throw APIError.unprocessable("\(key) must be a number", field: key)
@@ -115,6 +115,7 @@ struct CardRoutes: Sendable {
             case .shareExceeded: return APIError.unprocessable(rule.description, field: "points")
             case .notPositive: return APIError.unprocessable(rule.description, field: "points")
             case .notReversible: return APIError.unprocessable(rule.description, field: "entryId")
+            case .pointsLimit, .balanceLimit: return APIError.unprocessable(rule.description, field: "points")
             }
         }
     }

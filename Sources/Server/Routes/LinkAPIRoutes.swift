@@ -9,7 +9,7 @@ struct LinkAPIRoutes: Sendable {
     typealias Context = AppRequestContext
     let distribution: DistributionService
     let maxBodyBytes: Int
-    var idempotency: Idempotency { Idempotency(ledger: distribution.loyalty.ledger) }
+    var idempotency: Idempotency { Idempotency(database: distribution.loyalty.ledger.database) }
 
     func register(on router: some RouterMethods<Context>) {
         router.post("cards/:number/link", use: createLink)

@@ -44,7 +44,7 @@ enum OpenAPIDocument {
     },
     "parameters": {
       "IdempotencyKey": {
-        "description": "Makes the POST safe to retry: the same caller, key, path and body replay the first answer (status and body, with `Idempotent-Replayed: true`), refusals included; the same key with another body, or while the first request is still running, is 409. 1–255 visible ASCII characters, otherwise 400.",
+        "description": "Makes the POST safe to retry: the same caller, key, path and body replay the first answer (status and body, with `Idempotent-Replayed: true`), refusals included (but not 429, which a later retry may get past); the same key with another body is 409. The key's claim, the request's effect and the stored answer commit together, so after a crash a retry replays what committed or runs once; a concurrent request with the same key waits for the first and replays it. 1–255 visible ASCII characters, otherwise 400.",
         "in": "header",
         "name": "Idempotency-Key",
         "required": false,
