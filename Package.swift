@@ -91,7 +91,7 @@ let package = Package(
         ),
         // Storage: one Store API on SQLite (default) and PostgreSQL; migrations.
         .target(
-            name: "Registry",
+            name: "Storage",
             dependencies: [
                 "PassBuilder",
                 "Loyalty",
@@ -110,7 +110,7 @@ let package = Package(
             dependencies: [
                 "PassBuilder",
                 "Loyalty",
-                "Registry",
+                "Storage",
                 "Push",
                 "Distribution",
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -130,7 +130,7 @@ let package = Package(
             name: "passline",
             dependencies: [
                 "PassBuilder",
-                "Registry",
+                "Storage",
                 "Server",
                 "Push",
                 "APNsMock",
@@ -146,7 +146,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "LedgerBenchmark",
-            dependencies: ["Registry", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Storage", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/LedgerBenchmark"
         ),
         .executableTarget(
@@ -159,7 +159,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "PushLatency",
-            dependencies: ["Server", "Registry", "Loyalty", "PassBuilder", "APNsMock", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Server", "Storage", "Loyalty", "PassBuilder", "APNsMock", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/PushLatency"
         ),
         .testTarget(
@@ -179,13 +179,13 @@ let package = Package(
             dependencies: ["Loyalty"]
         ),
         .testTarget(
-            name: "RegistryTests",
-            dependencies: ["Registry", "PassBuilder"]
+            name: "StorageTests",
+            dependencies: ["Storage", "PassBuilder"]
         ),
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Registry", "PassBuilder", "Push", "APNsMock",
+                "Server", "Storage", "PassBuilder", "Push", "APNsMock",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Embeds docs/openapi.json into Sources/Server/Routes/OpenAPIDocument.swift, so the server serves
+# Embeds docs/openapi.json into Sources/Server/Operations/OpenAPIDocument.swift, so the server serves
 # GET /api/v1/openapi.json without the repository. Run it after every edit of the document and
 # commit both files; OpenAPITests fails while they differ.
 #
@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 src=docs/openapi.json
-out=Sources/Server/Routes/OpenAPIDocument.swift
+out=Sources/Server/Operations/OpenAPIDocument.swift
 mode=${1:-write}
 case $mode in write | --format | --check) ;; *) echo "usage: $0 [--format | --check]" >&2; exit 2 ;; esac
 

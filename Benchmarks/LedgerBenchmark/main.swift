@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import Registry
+import Storage
 
 // The database's own rate for the bare equivalent of an accrual: one transaction that inserts an
 // entry and updates a balance, from N concurrent tasks over M accounts.

@@ -6,7 +6,7 @@ import Foundation
 import Logging
 import Loyalty
 import PassBuilder
-import Registry
+import Storage
 import Server
 
 let arguments = CommandLine.arguments.dropFirst()

@@ -3,7 +3,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import PassBuilder
-import Registry
+import Storage
 import ServiceLifecycle
 
 /// Everything `passline serve` starts, assembled from a ``ServerConfiguration``.

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
-import Registry
+import Storage
 import Server
 
 struct APIKeyCommand: AsyncParsableCommand {

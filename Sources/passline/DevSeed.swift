@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
-import Registry
+import Storage
 import Server
 
 /// `passline dev seed`: synthetic cards, households and devices for tests and benchmarks.

@@ -5,7 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import Push
-import Registry
+import Storage
 import Testing
 
 @testable import Server

@@ -4,7 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import PassBuilder
-import Registry
+import Storage
 import Testing
 
 @testable import Server

@@ -1,7 +1,7 @@
 import Foundation
 import Loyalty
 import PassBuilder
-import Registry
+import Storage
 import Testing
 
 @testable import Server

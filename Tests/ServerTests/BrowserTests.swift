@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import Loyalty
 import PassBuilder
-import Registry
+import Storage
 import ServiceLifecycle
 import Testing
 

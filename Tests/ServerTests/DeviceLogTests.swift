@@ -5,7 +5,7 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import PassBuilder
-import Registry
+import Storage
 import Testing
 
 @testable import Server

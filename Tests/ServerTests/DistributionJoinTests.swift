@@ -3,7 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import PassBuilder
-import Registry
+import Storage
 import Testing
 
 @testable import Distribution

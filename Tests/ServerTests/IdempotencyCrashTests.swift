@@ -1,5 +1,5 @@
 import Foundation
-import Registry
+import Storage
 import Testing
 
 #if canImport(FoundationNetworking)

@@ -5,7 +5,7 @@ import HummingbirdTesting
 import Logging
 import Loyalty
 import PassBuilder
-import Registry
+import Storage
 import Synchronization
 import Testing
 

@@ -4,7 +4,7 @@ import HummingbirdTesting
 import Loyalty
 import NIOCore
 import PassBuilder
-import Registry
+import Storage
 import Testing
 
 @testable import Server

@@ -172,7 +172,7 @@ import Testing
 
     @Test func embeddedDocumentIsTheFile() throws {
         let same = Array(OpenAPIDocument.json.utf8) == (try Self.documentBytes())
-        #expect(same, "Sources/Server/Routes/OpenAPIDocument.swift differs from docs/openapi.json: run scripts/embed-openapi.sh")
+        #expect(same, "Sources/Server/Operations/OpenAPIDocument.swift differs from docs/openapi.json: run scripts/embed-openapi.sh")
     }
 
     @Test func servedWithoutAuthenticationByteForByte() async throws {

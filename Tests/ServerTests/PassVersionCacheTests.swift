@@ -1,5 +1,5 @@
 import Foundation
-import Registry
+import Storage
 import Synchronization
 import Testing
 

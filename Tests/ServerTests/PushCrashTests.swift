@@ -1,6 +1,6 @@
 import APNsMock
 import Foundation
-import Registry
+import Storage
 import Testing
 
 @testable import Server

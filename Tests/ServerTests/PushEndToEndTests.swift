@@ -4,7 +4,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
-import Registry
+import Storage
 import Testing
 
 @testable import Server

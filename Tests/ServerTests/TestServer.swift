@@ -3,7 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import PassBuilder
-import Registry
+import Storage
 import Testing
 
 @testable import Server

@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import Registry
+import Storage
 import Testing
 
 @testable import Server

@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import PassBuilder
-import Registry
+import Storage
 import Testing
 
 @testable import Server

@@ -4,7 +4,7 @@ import Logging
 import NIOCore
 import PassBuilder
 import Push
-import Registry
+import Storage
 import ServiceLifecycle
 
 /// The server's push side: the APNs client for the pass type, the Android webhook sender and the

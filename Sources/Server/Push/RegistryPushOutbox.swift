@@ -1,6 +1,6 @@
 import Foundation
 import Push
-import Registry
+import Storage
 
 /// The dispatcher's outbox, on the registry database.
 struct RegistryPushOutbox: PushOutbox {

@@ -1,0 +1,75 @@
+import Crypto
+import Foundation
+import Storage
+
+/// Secrets kept in the data directory: generated once, readable by the owner only.
+public struct DataDirectory: Sendable {
+    public let path: String
+
+    public init(path: String) { self.path = path }
+
+    func file(_ name: String) -> String { URL(fileURLWithPath: path).appendingPathComponent(name).path }
+
+    /// Creates the directory (and missing parents) with mode 0700; an existing one keeps its modes.
+    public func create() throws {
+        try PrivateFiles.createDirectory(path)
+    }
+
+    /// Reads `name`, or writes `make()` to it (mode 0600) and returns that with `created: true`.
+    func readOrCreate(_ name: String, _ make: () -> String) throws -> (value: String, created: Bool) {
+        let p = file(name)
+        if let existing = try? String(contentsOfFile: p, encoding: .utf8) {
+            return (existing.trimmingCharacters(in: .whitespacesAndNewlines), false)
+        }
+        try create()
+        let value = make()
+        guard FileManager.default.createFile(atPath: p, contents: Data((value + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw DataDirectoryError(description: "\(p): cannot be written")
+        }
+        return (value, true)
+    }
+
+    static func randomHex(_ bytes: Int) -> String {
+        var g = SystemRandomNumberGenerator()
+        return (0..<bytes).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &g)) }.joined()
+    }
+
+    /// The secret that authentication tokens derive from (32 random bytes).
+    public func secret(configured: String?) throws -> [UInt8] {
+        let hex = try configured ?? readOrCreate("secret", { Self.randomHex(32) }).value
+        guard hex.count >= 64, hex.count % 2 == 0, let bytes = Self.bytes(hex) else {
+            throw DataDirectoryError(description: "the pass authentication secret must be at least 32 bytes of hex")
+        }
+        return bytes
+    }
+
+    /// The admin API token; `created` tells the caller to print it (once).
+    public func adminToken(configured: String?) throws -> (token: String, created: Bool) {
+        if let configured { return (configured, false) }
+        let r = try readOrCreate("admin-token", { Self.randomHex(24) })
+        return (r.value, r.created)
+    }
+
+    static func bytes(_ hex: String) -> [UInt8]? {
+        var out: [UInt8] = []
+        var it = hex.utf8.makeIterator()
+        while let a = it.next() {
+            guard let b = it.next(), let hi = hexValue(a), let lo = hexValue(b) else { return nil }
+            out.append(hi << 4 | lo)
+        }
+        return out
+    }
+
+    static func hexValue(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+}
+
+public struct DataDirectoryError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+}

@@ -1,0 +1,71 @@
+import Distribution
+import Foundation
+import Hummingbird
+import PassBuilder
+import Storage
+
+/// `/p/{token}`: a card's (or household's) download link. An iPhone or iPad gets the pass
+/// (`.pkpass`, or `.pkpasses` for several cards); other browsers get a page with a preview, a QR
+/// code of the link to scan with a phone, and an "Add to Apple Wallet" button (`?download=1`).
+/// Views and downloads are counted; a bad, expired or revoked link gets a page saying so.
+struct LinkRoutes: Sendable {
+    typealias Context = AppRequestContext
+    let distribution: DistributionService
+    let pages: Pages
+
+    func register(on router: some RouterMethods<Context>) {
+        router.get("p/:token", use: open)
+    }
+
+    @Sendable func open(_ request: Request, context: Context) async throws -> Response {
+        let locale = Pages.locale(request, fallback: distribution.locale)
+        let token = context.parameters.get("token") ?? ""
+        guard !token.isEmpty, token.utf8.count <= 255, token.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+            return pages.message(locale, key: "invalid", status: .badRequest)
+        }
+        let resolved: DistributionService.ResolvedLink
+        do {
+            resolved = try await distribution.resolve(token)
+        } catch let failure as DistributionService.LinkFailure {
+            switch failure {
+            case .invalid: return pages.message(locale, key: "invalid", status: .notFound)
+            case .expired: return pages.message(locale, key: "expired", status: .gone)
+            case .revoked: return pages.message(locale, key: "revoked", status: .gone)
+            case .inactive: return pages.message(locale, key: "inactive", status: .gone)
+            }
+        }
+        let wantsPass = request.uri.queryParameters.get("download") == "1" || DeviceKind(userAgent: request.headers[.userAgent]) == .appleWallet
+        if wantsPass {
+            let response = try await download(resolved)
+            try await distribution.store.count(linkID: resolved.link.id, download: true)
+            return response
+        }
+        try await distribution.store.count(linkID: resolved.link.id, download: false)
+        let program = distribution.loyalty.program
+        var values = CardPreview.download(url: "\(distribution.publicURL)/p/\(token)")
+        values["cards"] = CardPreview.cards(resolved.cards, loyalty: distribution.loyalty)
+        values["heading"] = program.name
+        return pages.response(pages.render("landing", locale: locale, title: program.name, languageLinks: true, values))
+    }
+
+    /// One card: its `.pkpass`; several: a `.pkpasses` bundle of the first ten (Wallet's limit).
+    func download(_ resolved: DistributionService.ResolvedLink) async throws -> Response {
+        let headers: HTTPFields
+        let bytes: [UInt8]
+        if resolved.cards.count == 1, let card = resolved.cards.first {
+            bytes = try await distribution.pass(of: card)
+            headers = [.contentType: "application/vnd.apple.pkpass", .contentDisposition: "attachment; filename=\"\(card.number).pkpass\""]
+        } else {
+            var passes: [(name: String, pkpass: [UInt8])] = []
+            for card in resolved.cards.prefix(PassBundle.maxPasses) {
+                // The bundle names its entries NAME.pkpass.
+                passes.append((card.number, try await distribution.pass(of: card)))
+            }
+            bytes = try PassBundle.pack(passes)
+            headers = [.contentType: PassBundle.contentType, .contentDisposition: "attachment; filename=\"cards.pkpasses\""]
+        }
+        var all = headers
+        all[.cacheControl] = "no-store"
+        return Response(status: .ok, headers: all, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}
