@@ -3,7 +3,7 @@ import Logging
 
 /// The HTTP application: web service, card and pass API, operations.
 public func buildRouter(
-    service: PassService, loyalty: LoyaltyService, adminToken: String, metrics: ServerMetrics, maxBodyBytes: Int,
+    service: PassService, loyalty: LoyaltyService, distribution: DistributionService?, adminToken: String, metrics: ServerMetrics, maxBodyBytes: Int,
     deviceLog: DeviceLogSettings = DeviceLogSettings(), trustForwardedFor: Bool = false,
     broadcastCreated: @escaping @Sendable () -> Void = {}
 ) -> Router<AppRequestContext> {
@@ -20,7 +20,7 @@ public func buildRouter(
     CardRoutes(loyalty: loyalty, maxBodyBytes: maxBodyBytes).register(on: api)
     ProgramRoutes(loyalty: loyalty, maxBodyBytes: maxBodyBytes).register(on: api)
     BroadcastRoutes(loyalty: loyalty, wake: broadcastCreated, maxBodyBytes: maxBodyBytes).register(on: api)
-    if let distribution = loyalty.distribution {
+    if let distribution {
         let pages = Pages()
         LinkRoutes(distribution: distribution, pages: pages).register(on: router)
         JoinRoutes(distribution: distribution, pages: pages).register(on: router)

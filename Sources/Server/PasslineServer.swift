@@ -75,14 +75,9 @@ public struct PasslineServer: Sendable {
         guard report.isUsable else {
             throw CredentialError(report.findings.filter { $0.level == .error }.map(\.message).joined(separator: "; "))
         }
+        // Each part is built once, after what it needs, and handed what it needs.
         let metrics = ServerMetrics()
-        let service = try PassService(
-            store: RegistryStore(database: database), signer: signer, tokens: AuthenticationTokens(secret: secret),
-            templatesDirectory: configuration.templatesDirectory, webServiceURL: configuration.resolvedPublicURL,
-            cacheBytes: configuration.passCacheBytes, metrics: metrics)
-        let loyalty = try LoyaltyService(
-            ledger: LedgerStore(database: database), keys: APIKeyStore(database: database), passes: service,
-            template: configuration.loyaltyTemplate, programFile: URL(fileURLWithPath: configuration.dataDirectory).appendingPathComponent("program.json").path)
+        let program = try ProgramFile(path: URL(fileURLWithPath: configuration.dataDirectory).appendingPathComponent("program.json").path)
         var broadcastOptions = BroadcastRunner.Options()
         broadcastOptions.batchSize = configuration.broadcastBatchSize
         let broadcasts = BroadcastRunner(store: BroadcastStore(database: database), options: broadcastOptions, logger: logger, pacing: { [push = configuration.push] in
@@ -91,7 +86,14 @@ public struct PasslineServer: Sendable {
             if case .perSecond(let n) = push.rate { return BroadcastPacing(pushesPerSecond: n) }
             return BroadcastPacing(pushesPerSecond: nil)
         })
-        service.setFetchObserver { [broadcasts] in broadcasts.noteFetch($0) }
+        let service = try PassService(
+            store: RegistryStore(database: database), signer: signer, tokens: AuthenticationTokens(secret: secret),
+            templatesDirectory: configuration.templatesDirectory, webServiceURL: configuration.resolvedPublicURL,
+            cacheBytes: configuration.passCacheBytes, metrics: metrics,
+            content: CardPassContent(program: program, broadcasts: BroadcastStore(database: database)), fetches: broadcasts)
+        let loyalty = try LoyaltyService(
+            ledger: LedgerStore(database: database), keys: APIKeyStore(database: database), passes: service, program: program,
+            template: configuration.loyaltyTemplate)
         let distribution = try makeDistribution(configuration, data: data, secret: secret, database: database, loyalty: loyalty, logger: logger)
         let push = try PushService.make(
             settings: configuration.push, signer: signer, developmentCertificates: devDir != nil, database: database, metrics: metrics, logger: logger)
@@ -128,7 +130,7 @@ public struct PasslineServer: Sendable {
     /// The HTTP application.
     public func application(logger: Logger, onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
         let router = buildRouter(
-            service: service, loyalty: loyalty, adminToken: adminToken, metrics: metrics, maxBodyBytes: configuration.maxBodyBytes,
+            service: service, loyalty: loyalty, distribution: distribution, adminToken: adminToken, metrics: metrics, maxBodyBytes: configuration.maxBodyBytes,
             deviceLog: configuration.deviceLog, trustForwardedFor: configuration.distribution.trustForwardedFor,
             broadcastCreated: { [broadcasts] in broadcasts.wake() })
         var services: [any Service] = [broadcasts, DistributionWorker(distribution: distribution), push.lifecycleService]

@@ -128,7 +128,7 @@ import Testing
         let documented = Set(try Self.operations(try Self.document()).map(\.route))
         try await TestServer.run(.sqlite) { s, _ in
             let router = buildRouter(
-                service: s.service, loyalty: s.server.loyalty, adminToken: s.server.adminToken, metrics: s.server.metrics,
+                service: s.service, loyalty: s.server.loyalty, distribution: s.server.distribution, adminToken: s.server.adminToken, metrics: s.server.metrics,
                 maxBodyBytes: s.server.configuration.maxBodyBytes)
             let served = Set(router.routes.map { Route(method: $0.method.rawValue, path: Self.template($0.path.description)) })
             #expect(served.count >= 20, "the router lists only \(served.count) routes")

@@ -140,3 +140,5 @@ public final class BroadcastRunner: Service, Sendable {
         }
     }
 }
+
+extension BroadcastRunner: PassFetchObserver {}

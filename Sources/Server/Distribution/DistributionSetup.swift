@@ -18,10 +18,8 @@ extension PasslineServer {
         }
         let webhookSecret = try settings.joinWebhookSecret.map { Array($0.utf8) }
             ?? Array(data.readOrCreate("webhook-secret", { DataDirectory.randomHex(32) }).value.utf8)
-        let distribution = DistributionService(
+        return DistributionService(
             store: DistributionStore(database: database), loyalty: loyalty, settings: settings, gateway: gateway, http: http,
             publicURL: configuration.resolvedPublicURL, secret: secret, webhookSecret: webhookSecret, logger: logger)
-        loyalty.attach(distribution)
-        return distribution
     }
 }

@@ -2,7 +2,6 @@ import Crypto
 import Foundation
 import Logging
 import NIOCore
-import Synchronization
 import PassBuilder
 import Storage
 
@@ -17,58 +16,36 @@ public final class PassService: Sendable {
     let cache: PassCache
     let versions: PassVersionCache
     let metrics: ServerMetrics
-    /// Fills in values read live at signing time (a loyalty card's balance, tier, holder); set once at start.
-    private let enricher = Mutex<Hook<PassRecord, PassRecord>?>(nil)
-
-    /// Installs the hook that completes a pass's values before it is signed.
-    func setEnricher(_ enrich: @escaping @Sendable (PassRecord) async throws -> PassRecord) {
-        enricher.withLock { $0 = Hook(enrich) }
-    }
-
-    /// Loads a pass with its live values in one read (instead of reading it, then enriching it);
-    /// set once at start, or nil: read and enrich.
-    private let loader = Mutex<Hook<PassKey, PassRecord?>?>(nil)
-
-    /// A pass by type and serial.
-    struct PassKey: Sendable {
-        var passTypeIdentifier: String
-        var serialNumber: String
-    }
-
-    func setLoader(_ load: @escaping @Sendable (PassKey) async throws -> PassRecord?) {
-        loader.withLock { $0 = Hook(load) }
-    }
+    /// What a pass shows beyond its stored values (a loyalty card's balance, tier, holder, promo).
+    /// Set at `init`, like everything here: a closure kept in a `Mutex` and installed later was
+    /// re-abstracted on every `withLock`, and each fetch made the next one slower.
+    let content: any PassContent
+    /// Told of every pass version a device fetched.
+    let fetches: (any PassFetchObserver)?
 
     /// The pass as it is signed, live values filled in; nil when there is no such pass.
     func livePass(passTypeIdentifier: String, serialNumber: String) async throws -> PassRecord? {
-        if let load = loader.withLock({ $0 }) {
-            return try await load.call(PassKey(passTypeIdentifier: passTypeIdentifier, serialNumber: serialNumber))
-        }
-        guard let record = try await store.pass(passTypeIdentifier: passTypeIdentifier, serialNumber: serialNumber) else { return nil }
-        return try await enricher.withLock({ $0 })?.call(record) ?? record
-    }
-
-    /// Told of every pass version a device fetched (broadcasts count their fetch-backs); set once at start.
-    private let fetchObserver = Mutex<Observer<PassFetch>?>(nil)
-
-    func setFetchObserver(_ observe: @escaping @Sendable (PassFetch) -> Void) {
-        fetchObserver.withLock { $0 = Observer(observe) }
+        try await content.livePass(passTypeIdentifier: passTypeIdentifier, serialNumber: serialNumber)
     }
 
     /// A device fetched this version of a pass (a 200 of the web service).
     func noteFetched(passTypeIdentifier: String, serialNumber: String, updateTag: Int64) {
-        fetchObserver.withLock { $0 }?.call(PassFetch(passTypeIdentifier: passTypeIdentifier, serialNumber: serialNumber, updateTag: updateTag))
+        fetches?.noteFetch(PassFetch(passTypeIdentifier: passTypeIdentifier, serialNumber: serialNumber, updateTag: updateTag))
     }
 
     public var passTypeIdentifier: String { signer.identity.passTypeIdentifier }
 
     /// Loads every template folder under `templatesDirectory` (a folder with a template.json).
     /// A template with lint errors stops the start, naming the file and the problem.
-    public init(
+    /// `content` fills in live values (nil: passes are signed as stored); `fetches` hears of
+    /// every version a device fetched.
+    init(
         store: RegistryStore, signer: any PassSigner, tokens: AuthenticationTokens, templatesDirectory: String, webServiceURL: String,
-        cacheBytes: Int, metrics: ServerMetrics
+        cacheBytes: Int, metrics: ServerMetrics, content: (any PassContent)? = nil, fetches: (any PassFetchObserver)? = nil
     ) throws {
         self.store = store
+        self.content = content ?? StoredPassContent(store: store)
+        self.fetches = fetches
         self.signer = signer
         self.tokens = tokens
         self.webServiceURL = webServiceURL
@@ -134,7 +111,7 @@ public final class PassService: Sendable {
         if merged.values["serialNumber"] != nil { merged.values["serialNumber"] = .string(serialNumber) }
         merged.variant = variant ?? current.variant
         // A loyalty card's pass gets balance, tier and holder live: validate with them filled in.
-        if let enrich = enricher.withLock({ $0 }) { merged = try await enrich.call(merged) }
+        merged = try await content.live(merged)
         try validate(template: current.template, variant: merged.variant, values: merged.values)
         return try await store.updatePass(
             passTypeIdentifier: passTypeIdentifier, serialNumber: serialNumber, mergingValues: values.filter { $0.key != "serialNumber" }, variant: variant)
@@ -142,8 +119,7 @@ public final class PassService: Sendable {
 
     /// The signed .pkpass for this version of the pass (cached; signed once per version).
     public func signedPass(_ record: PassRecord) async throws -> ByteBuffer {
-        let enrich = enricher.withLock { $0 }
-        return try await signed(record) { try await enrich?.call(record) ?? record }
+        return try await signed(record) { [content] in try await content.live(record) }
     }
 
     /// The pass's current version, from the version cache while no write has committed since it
