@@ -39,6 +39,7 @@ let package = Package(
         .target(
             name: "PassBuilder",
             dependencies: [
+                "Core",
                 "CPassCrypto",
                 "CZip",
                 .product(name: "X509", package: "swift-certificates"),
@@ -46,6 +47,12 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
+        ),
+        // One copy of each building block: base64url, hex, random tokens, key derivation, the wake-up
+        // signal, retry back-off, leases, idempotency keys, webhook signatures.
+        .target(
+            name: "Core",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
         ),
         // Pure loyalty domain: phones, money, tiers, accrual and debit rules, card numbers.
         .target(name: "Loyalty"),
@@ -55,6 +62,7 @@ let package = Package(
         .target(
             name: "Push",
             dependencies: [
+                "Core",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP2", package: "swift-nio-http2"),
@@ -68,6 +76,7 @@ let package = Package(
         .target(
             name: "APNsMock",
             dependencies: [
+                "Core",
                 "Push",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -82,6 +91,7 @@ let package = Package(
         .target(
             name: "Distribution",
             dependencies: [
+                "Core",
                 "Loyalty",
                 "CCurl",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -93,6 +103,7 @@ let package = Package(
         .target(
             name: "Storage",
             dependencies: [
+                "Core",
                 "PassBuilder",
                 "Loyalty",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -108,6 +119,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
+                "Core",
                 "PassBuilder",
                 "Loyalty",
                 "Storage",
@@ -161,6 +173,10 @@ let package = Package(
             name: "PushLatency",
             dependencies: ["Server", "Storage", "Loyalty", "PassBuilder", "APNsMock", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/PushLatency"
+        ),
+        .testTarget(
+            name: "CoreTests",
+            dependencies: ["Core"]
         ),
         .testTarget(
             name: "PassBuilderTests",

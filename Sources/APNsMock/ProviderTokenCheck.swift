@@ -1,3 +1,4 @@
+import Core
 import Crypto
 import Foundation
 
@@ -57,8 +58,8 @@ struct ProviderTokenCheck {
               let claimsBytes = Base64URL.decode(parts[1]),
               let signature = Base64URL.decode(parts[2])
         else { return invalid("is not three base64url parts") }
-        guard let header = (try? JSONSerialization.jsonObject(with: headerBytes)) as? [String: Any],
-              let claims = (try? JSONSerialization.jsonObject(with: claimsBytes)) as? [String: Any]
+        guard let header = (try? JSONSerialization.jsonObject(with: Data(headerBytes))) as? [String: Any],
+              let claims = (try? JSONSerialization.jsonObject(with: Data(claimsBytes))) as? [String: Any]
         else { return invalid("header or claims are not JSON objects") }
         guard header["alg"] as? String == "ES256" else { return invalid("header alg is not ES256") }
         guard let kid = header["kid"] as? String, !kid.isEmpty else { return invalid("header has no kid") }
@@ -74,23 +75,5 @@ struct ProviderTokenCheck {
             }
         }
         return .success(iat)
-    }
-}
-
-/// base64url without padding (RFC 7515 §2).
-enum Base64URL {
-    static func decode(_ text: Substring) -> Data? {
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        let remainder = base64.count % 4
-        if remainder == 1 { return nil }
-        if remainder > 0 { base64 += String(repeating: "=", count: 4 - remainder) }
-        return Data(base64Encoded: base64)
-    }
-
-    static func encode(_ bytes: some Sequence<UInt8>) -> String {
-        Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
     }
 }

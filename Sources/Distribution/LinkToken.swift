@@ -3,6 +3,7 @@
 // generation it was issued under and its expiry, and is sealed with a truncated HMAC-SHA256.
 // Bumping the row's generation revokes every token issued before.
 
+import Core
 import Crypto
 import Foundation
 
@@ -69,8 +70,7 @@ public struct LinkTokenSigner: Sendable {
     /// - Parameter secret: the server secret; a key for links alone is derived from it, so a link
     ///   MAC never equals any other MAC the server makes with the same secret.
     public init(secret: [UInt8]) {
-        let derived = HMAC<SHA256>.authenticationCode(for: Array("passline download links v1".utf8), using: SymmetricKey(data: secret))
-        key = SymmetricKey(data: Array(derived))
+        key = SymmetricKey(data: KeyDerivation.derive(secret, label: "passline download links v1"))
     }
 
     /// The token for `claims`. The expiry is rounded up to a whole minute and clamped to what

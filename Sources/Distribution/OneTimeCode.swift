@@ -2,6 +2,7 @@
 // bound to its challenge, so a stolen table reveals no code and a hash can't be replayed
 // against another challenge.
 
+import Core
 import Crypto
 import Foundation
 
@@ -37,7 +38,7 @@ public struct OneTimeCode: Sendable, Hashable {
 
     static func hash(_ code: String, challenge: String, key: [UInt8]) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Array("otp\n\(challenge)\n\(code)".utf8), using: SymmetricKey(data: key))
-        return mac.map { String($0, radix: 16).leftPadded(to: 2) }.joined()
+        return Hex.encode(mac)
     }
 
     /// The outcome of entering a code.

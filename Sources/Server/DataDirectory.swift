@@ -1,3 +1,4 @@
+import Core
 import Crypto
 import Foundation
 import Storage
@@ -29,15 +30,13 @@ public struct DataDirectory: Sendable {
         return (value, true)
     }
 
-    static func randomHex(_ bytes: Int) -> String {
-        var g = SystemRandomNumberGenerator()
-        return (0..<bytes).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &g)) }.joined()
-    }
+    // Kept for DistributionSetup's webhook secret until it calls RandomToken itself.
+    static func randomHex(_ bytes: Int) -> String { RandomToken.hex(bytes: bytes) }
 
     /// The secret that authentication tokens derive from (32 random bytes).
     public func secret(configured: String?) throws -> [UInt8] {
-        let hex = try configured ?? readOrCreate("secret", { Self.randomHex(32) }).value
-        guard hex.count >= 64, hex.count % 2 == 0, let bytes = Self.bytes(hex) else {
+        let hex = try configured ?? readOrCreate("secret", { RandomToken.hex(bytes: 32) }).value
+        guard hex.count >= 64, hex.count % 2 == 0, let bytes = Hex.decode(hex) else {
             throw DataDirectoryError(description: "the pass authentication secret must be at least 32 bytes of hex")
         }
         return bytes
@@ -46,27 +45,8 @@ public struct DataDirectory: Sendable {
     /// The admin API token; `created` tells the caller to print it (once).
     public func adminToken(configured: String?) throws -> (token: String, created: Bool) {
         if let configured { return (configured, false) }
-        let r = try readOrCreate("admin-token", { Self.randomHex(24) })
+        let r = try readOrCreate("admin-token", { RandomToken.hex(bytes: 24) })
         return (r.value, r.created)
-    }
-
-    static func bytes(_ hex: String) -> [UInt8]? {
-        var out: [UInt8] = []
-        var it = hex.utf8.makeIterator()
-        while let a = it.next() {
-            guard let b = it.next(), let hi = hexValue(a), let lo = hexValue(b) else { return nil }
-            out.append(hi << 4 | lo)
-        }
-        return out
-    }
-
-    static func hexValue(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
-        default: return nil
-        }
     }
 }
 

@@ -1,3 +1,4 @@
+import Core
 import Crypto
 import Foundation
 
@@ -91,7 +92,7 @@ public final class PassFactory: Sendable {
         for name in files.keys.sorted() {
             let entry = ZipWriter.Entry(name: name, data: files[name]!)
             zip.add(entry)
-            manifest[name] = hex(Insecure.SHA1.hash(data: entry.data))
+            manifest[name] = Hex.encode(Insecure.SHA1.hash(data: entry.data))
         }
         // manifest.json is compact JSON with sorted keys; pass.json's hash goes in its sorted place.
         // A 40-character marker (hex never contains "-") reserves exactly the digest's place.
@@ -103,22 +104,6 @@ public final class PassFactory: Sendable {
             plan: RenderPlan(tree: tree, file: template.passFile), staticZip: zip,
             manifestHead: Array(text[..<(hole.lowerBound + 1)]), manifestTail: Array(text[(hole.upperBound - 1)...]),
             serial: TemplateString(tree["serialNumber"]?.stringValue ?? ""))
-    }
-
-    static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
-
-    static func hex(_ digest: some Sequence<UInt8>) -> String {
-        String(decoding: hexBytes(digest), as: UTF8.self)
-    }
-
-    static func hexBytes(_ digest: some Sequence<UInt8>) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(40)
-        for b in digest {
-            out.append(hexDigits[Int(b >> 4)])
-            out.append(hexDigits[Int(b & 0x0F)])
-        }
-        return out
     }
 
     /// Renders, hashes, signs and zips one pass.
@@ -155,7 +140,7 @@ public final class PassFactory: Sendable {
         passJSON.reserveCapacity(4096)
         prepared.plan.render(resolved, into: &passJSON)
         var manifest = prepared.manifestHead
-        manifest.append(contentsOf: Self.hexBytes(Insecure.SHA1.hash(data: passJSON)))
+        manifest.append(contentsOf: Hex.encodeBytes(Insecure.SHA1.hash(data: passJSON)))
         manifest.append(contentsOf: prepared.manifestTail)
         let signature = try signer.sign(manifest: manifest, signingTime: request.signingTime)
 

@@ -1,4 +1,5 @@
 import CPassCrypto
+import Core
 import Crypto
 import Foundation
 import X509
@@ -139,7 +140,7 @@ public enum PassVerifier {
                 problems += 1
                 continue
             }
-            let actual = PassFactory.hex(Insecure.SHA1.hash(data: files[name]!))
+            let actual = Hex.encode(Insecure.SHA1.hash(data: files[name]!))
             if actual != expected {
                 report.add(.error, "manifest", "\(name): SHA-1 \(actual) does not match the manifest's \(expected) (the file was changed after signing)")
                 problems += 1

@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import SwiftASN1
 import X509
@@ -66,7 +67,7 @@ public struct PassCertificateInfo: Sendable {
 
     /// Hex of the serial number, upper case, no separators.
     public static func serialHex(_ certificate: Certificate) -> String {
-        Array(certificate.serialNumber.bytes).map { String(format: "%02X", $0) }.joined()
+        Hex.encode(certificate.serialNumber.bytes, uppercase: true)
     }
 
     /// Whether `issuer` issued `certificate`: names match, the key identifiers agree when both are

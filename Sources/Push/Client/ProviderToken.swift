@@ -1,3 +1,4 @@
+import Core
 import Crypto
 import Synchronization
 #if canImport(FoundationEssentials)
@@ -61,28 +62,10 @@ final class ProviderToken: Sendable {
     func makeJWT(issuedAt: Date) -> String {
         let header = #"{"alg":"ES256","kid":"\#(keyID)"}"#
         let claims = #"{"iss":"\#(teamID)","iat":\#(Int64(issuedAt.timeIntervalSince1970))}"#
-        let signingInput = Self.base64URL(Array(header.utf8)) + "." + Self.base64URL(Array(claims.utf8))
+        let signingInput = Base64URL.encode(header.utf8) + "." + Base64URL.encode(claims.utf8)
         // Signing a P-256 digest can only fail for a broken key, which init already refused.
         let signature = try! key.signature(for: Array(signingInput.utf8))
-        return signingInput + "." + Self.base64URL(Array(signature.rawRepresentation))
-    }
-
-    /// Base64url without padding (RFC 7515 §2).
-    static func base64URL(_ bytes: [UInt8]) -> String {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity((bytes.count * 4 + 2) / 3)
-        var index = 0
-        while index < bytes.count {
-            let b0 = UInt32(bytes[index])
-            let b1 = index + 1 < bytes.count ? UInt32(bytes[index + 1]) : 0
-            let b2 = index + 2 < bytes.count ? UInt32(bytes[index + 2]) : 0
-            let triple = b0 << 16 | b1 << 8 | b2
-            let produced = min(4, (bytes.count - index) * 4 / 3 + 1)
-            for shift in [18, 12, 6, 0].prefix(produced) { out.append(alphabet[Int(triple >> UInt32(shift) & 63)]) }
-            index += 3
-        }
-        return String(decoding: out, as: UTF8.self)
+        return signingInput + "." + Base64URL.encode(signature.rawRepresentation)
     }
 
     /// Team and key IDs go into JSON unescaped, so only letters and digits are allowed.

@@ -1,3 +1,4 @@
+import Core
 import Crypto
 import Foundation
 import HTTPTypes
@@ -70,7 +71,7 @@ struct BroadcastRoutes: Sendable {
         if let key = parsed.idempotencyKey {
             // Keys are per caller, like every Idempotency-Key of the API.
             parsed.broadcast.idempotencyKey = "\(identity.idempotencyScope) \(key)"
-            parsed.broadcast.requestHash = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+            parsed.broadcast.requestHash = Hex.encode(SHA256.hash(data: bytes))
         }
         switch try await store.create(parsed.broadcast) {
         case .created(let b):

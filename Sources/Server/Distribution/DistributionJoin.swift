@@ -1,3 +1,4 @@
+import Core
 import Distribution
 import Foundation
 import Loyalty
@@ -77,8 +78,7 @@ extension DistributionService {
     }
 
     static func randomID() -> String {
-        var g = SystemRandomNumberGenerator()
-        return Base64URL.encode((0..<16).map { _ in UInt8.random(in: 0...255, using: &g) })
+        RandomToken.base64URL(bytes: 16)
     }
 
     /// Validates the form, applies the rate limits and budget, stores the request with a code's

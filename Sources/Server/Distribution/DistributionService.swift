@@ -1,3 +1,4 @@
+import Core
 import Crypto
 import Distribution
 import Foundation
@@ -39,7 +40,7 @@ public final class DistributionService: Sendable {
         self.http = http
         self.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
         links = LinkTokenSigner(secret: secret)
-        codeKey = Array(HMACKeys.derive(secret, label: "passline one-time codes v1"))
+        codeKey = KeyDerivation.derive(secret, label: "passline one-time codes v1")
         webhookSigner = WebhookSignature(secret: webhookSecret)
         limits = Mutex((
             RateLimiter(capacity: settings.joinLimitPerIP, per: 3600),
@@ -185,13 +186,6 @@ public final class DistributionService: Sendable {
         // Inside an idempotent request's transaction the message is visible only once it commits.
         store.database.afterCommit { [wakeup] in wakeup.signal() }
         return message
-    }
-}
-
-/// Derived keys, so one server secret never MACs two kinds of thing with the same key.
-enum HMACKeys {
-    static func derive(_ secret: [UInt8], label: String) -> [UInt8] {
-        Array(HMAC<SHA256>.authenticationCode(for: Array(label.utf8), using: SymmetricKey(data: secret)))
     }
 }
 

@@ -1,3 +1,4 @@
+import Core
 import Crypto
 import Foundation
 import HTTPTypes
@@ -40,7 +41,7 @@ struct Idempotency: Sendable {
         var hasher = SHA256()
         hasher.update(data: Array("\(request.method.rawValue) \(request.uri.path)\n".utf8))
         hasher.update(data: body)
-        let hash = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        let hash = Hex.encode(hasher.finalize())
         let outcome = try await store.once(scope: identity.idempotencyScope, key: key, requestHash: hash) { () -> (Answer, StoredResponse) in
             do {
                 let (status, json) = try await execute()

@@ -1,3 +1,4 @@
+import Core
 import Crypto
 import Foundation
 
@@ -24,13 +25,11 @@ public struct APIKeyStore: Sendable {
     public init(database: any Database) { self.database = database }
 
     static func randomBase32(_ count: Int) -> String {
-        let alphabet = Array("abcdefghijkmnopqrstuvwxyz23456789")
-        var g = SystemRandomNumberGenerator()
-        return String((0..<count).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &g)] })
+        RandomToken.string(count, alphabet: Array("abcdefghijkmnopqrstuvwxyz23456789"))
     }
 
     static func hash(_ secret: Substring) -> String {
-        SHA256.hash(data: Array(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.encode(SHA256.hash(data: Array(secret.utf8)))
     }
 
     /// Creates a key; the returned token is shown once and cannot be recovered.

@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import Logging
 import NIOCore
@@ -391,20 +392,11 @@ enum PostgresValueDecoder {
             var bytes: [UInt8] = []
             var high: UInt8?
             for scalar in text.utf8.dropFirst(2) {
-                guard let nibble = hexNibble(scalar) else { return .text(text) }
+                guard let nibble = Hex.value(of: scalar) else { return .text(text) }
                 if let h = high { bytes.append(h << 4 | nibble); high = nil } else { high = nibble }
             }
             return .blob(bytes)
         default: return .text(text)
-        }
-    }
-
-    private static func hexNibble(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
-        default: nil
         }
     }
 

@@ -1,3 +1,4 @@
+import Core
 import Foundation
 
 /// An `application/x-www-form-urlencoded` body: what an HTML form posts.
@@ -28,7 +29,7 @@ struct FormBody: Sendable {
             if b == UInt8(ascii: "+") {
                 out.append(UInt8(ascii: " "))
             } else if b == UInt8(ascii: "%") {
-                guard i + 2 < bytes.endIndex, let hi = hex(bytes[i + 1]), let lo = hex(bytes[i + 2]) else { return nil }
+                guard i + 2 < bytes.endIndex, let hi = Hex.value(of: bytes[i + 1]), let lo = Hex.value(of: bytes[i + 2]) else { return nil }
                 out.append(hi << 4 | lo)
                 i += 2
             } else {
@@ -37,14 +38,5 @@ struct FormBody: Sendable {
             i += 1
         }
         return String(validating: out, as: UTF8.self)
-    }
-
-    static func hex(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
-        default: return nil
-        }
     }
 }
