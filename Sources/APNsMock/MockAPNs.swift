@@ -158,12 +158,6 @@ public final class MockAPNs: Sendable {
         state.resetStats()
     }
 
-    /// Waits until at least `count` requests have been received.
-    /// - Throws: ``MockAPNsError`` after `timeout`.
-    public func waitForRequests(_ count: Int, timeout: Duration) async throws {
-        try await waitUntil(timeout: timeout, "\(count) requests") { $0.requests >= count }
-    }
-
     /// Waits until `condition` holds for the statistics (polled every few milliseconds, without ``MockAPNsStats/acceptedByToken``
     /// unless `includingTokens`).
     /// - Throws: ``MockAPNsError`` after `timeout`, with the last statistics.

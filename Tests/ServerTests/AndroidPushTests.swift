@@ -45,14 +45,36 @@ import Testing
         }
     }
 
+    /// The webhook's URL and secret are one setting: neither, or both, never one alone.
+    @Test func theWebhookIsConfiguredWholeOrNotAtAll() throws {
+        let url = "https://wallet.example.com/push"
+        #expect(try ServerConfiguration.load(environment: [:]).push.androidWebhook == nil)
+        let both = try ServerConfiguration.load(environment: ["PASSLINE_ANDROID_PUSH_URL": url, "PASSLINE_ANDROID_PUSH_SECRET": Self.secret])
+        #expect(both.push.androidWebhook == (try AndroidWebhook(url: url, secret: Self.secret)))
+        for alone in [["PASSLINE_ANDROID_PUSH_URL": url], ["PASSLINE_ANDROID_PUSH_SECRET": Self.secret]] {
+            do {
+                _ = try ServerConfiguration.load(environment: alone)
+                Issue.record("\(alone.keys.first!) alone is refused")
+            } catch {
+                #expect(error.description.contains("PASSLINE_ANDROID_PUSH_URL") && error.description.contains("PASSLINE_ANDROID_PUSH_SECRET"))
+                #expect(!error.description.contains("\n"))
+            }
+        }
+        #expect(throws: ServerConfiguration.Invalid.self) {
+            try ServerConfiguration.load(environment: ["PASSLINE_ANDROID_PUSH_URL": "ftp://x", "PASSLINE_ANDROID_PUSH_SECRET": Self.secret])
+        }
+        #expect(throws: ServerConfiguration.Invalid.self) {
+            try ServerConfiguration.load(environment: ["PASSLINE_ANDROID_PUSH_URL": url, "PASSLINE_ANDROID_PUSH_SECRET": "short"])
+        }
+    }
+
     @Test(arguments: Engine.allCases)
     func anAndroidDeviceIsToldThroughTheWebhook(_ engine: Engine) async throws {
         try await Receiver.run(status: { _ in 200 }) { port, received in
             try await PushEndToEndTests.withMock { mock, configure in
                 try await TestServer.run(engine, configure: { c in
                     configure(&c)
-                    c.push.androidWebhookURL = "http://127.0.0.1:\(port)/wallet-push"
-                    c.push.androidWebhookSecret = Self.secret
+                    c.push.androidWebhook = try! AndroidWebhook(url: "http://127.0.0.1:\(port)/wallet-push", secret: Self.secret)
                 }) { s, client in
                     let api = LoyaltyAPI(s, client)
                     let number = try await api.issueNumber("Anna", phone: "+79161234567")

@@ -95,7 +95,7 @@ import Testing
             let number = try await d.api.issueNumber("Анна", phone: "+7 912 345-67-89")
             // «Карта «Loyalty program» (Анна): https://passes.example.com/p/…» is 88 UCS-2 units: 2 parts.
             #expect(try await d.api.post("/cards/\(number)/sms", "").status == .accepted)
-            let text = try #require(try await d.distribution.store.recentSms(limit: 1).first?.text)
+            let text = try #require(try await d.api.column("SELECT text FROM sms_outbox ORDER BY id DESC LIMIT 1").first)
             #expect(text.utf16.count > 70 && text.utf16.count <= 134, "\(text)")
             #expect(try await d.count("SELECT used FROM sms_budget") == 2)
             // One part left: the next two-part message does not fit.

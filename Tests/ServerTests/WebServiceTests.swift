@@ -175,6 +175,25 @@ import Testing
         }
     }
 
+    /// An APNs token is checked as APNs takes it (`PushToken`) when the device registers, so a short
+    /// or odd-length one is refused at once instead of stored and deleted at the first push.
+    @Test(arguments: Engine.allCases)
+    func anAPNsTokenIsValidatedAtRegistration(_ engine: Engine) async throws {
+        try await TestServer.run(engine) { s, client in
+            let serial = try await s.createPass(client)
+            let path = Self.registerPath(s, device: "dev", serial: serial)
+            for bad in [String(repeating: "a", count: 16), String(repeating: "a", count: 65)] {
+                let r = try await client.execute(uri: path, method: .post, headers: s.appleAuth(serial), body: ByteBuffer(string: #"{"pushToken":"\#(bad)"}"#))
+                #expect(r.status == .badRequest, "\(bad.count) digits")
+                #expect(r.json?["field"]?.stringValue == "pushToken")
+            }
+            #expect(try await s.service.store.device("dev") == nil)
+            let good = try await client.execute(uri: path, method: .post, headers: s.appleAuth(serial), body: ByteBuffer(string: #"{"pushToken":"\#(pushTokenA)"}"#))
+            #expect(good.status == .created)
+            #expect(try await s.service.store.device("dev")?.pushToken == pushTokenA)
+        }
+    }
+
     @Test(arguments: Engine.allCases)
     func badInputIs4xxWithJSONAndWritesNothing(_ engine: Engine) async throws {
         try await TestServer.run(engine) { s, client in

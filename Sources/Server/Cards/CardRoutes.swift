@@ -53,13 +53,20 @@ struct CardRoutes: Sendable {
 
     // MARK: field readers (422 naming the field)
 
-    /// A text field: at most `max` characters (and the code points and bytes ``TextLimit`` allows
-    /// them), no control characters; trimmed unless `trimmed` is false (a key, matched byte for byte).
-    static func string(_ body: [String: JSONValue], _ key: String, required: Bool = false, max: Int = 200, trimmed: Bool = true) throws -> String? {
+    /// An optional text field: nil when absent or null, otherwise as ``requiredString(_:_:max:trimmed:)``.
+    static func string(_ body: [String: JSONValue], _ key: String, max: Int = 200, trimmed: Bool = true) throws -> String? {
+        switch body[key] {
+        case nil, .null?: nil
+        default: try requiredString(body, key, max: max, trimmed: trimmed)
+        }
+    }
+
+    /// A required text field: at most `max` characters (and the code points and bytes ``TextLimit``
+    /// allows them), no control characters; trimmed unless `trimmed` is false (a key, matched byte for byte).
+    static func requiredString(_ body: [String: JSONValue], _ key: String, max: Int = 200, trimmed: Bool = true) throws -> String {
         switch body[key] {
         case nil, .null?:
-            if required { throw APIError.unprocessable("\(key) is required", field: key) }
-            return nil
+            throw APIError.unprocessable("\(key) is required", field: key)
         case .string(let s)?:
             let t = trimmed ? s.trimmingCharacters(in: .whitespacesAndNewlines) : s
             guard !t.isEmpty else { throw APIError.unprocessable("\(key) must not be empty", field: key) }
@@ -83,7 +90,16 @@ struct CardRoutes: Sendable {
         }
     }
 
-    static func money(_ body: [String: JSONValue], _ key: String, required: Bool) throws -> Money? {
+    /// An optional amount: nil when absent or null, otherwise as ``requiredMoney(_:_:)``.
+    static func money(_ body: [String: JSONValue], _ key: String) throws -> Money? {
+        switch body[key] {
+        case nil, .null?: nil
+        default: try requiredMoney(body, key)
+        }
+    }
+
+    /// A required amount: a decimal string (at most 2 decimals) or a JSON integer of whole units.
+    static func requiredMoney(_ body: [String: JSONValue], _ key: String) throws -> Money {
         switch body[key] {
         case .string(let s)?:
             do { return try Money(parsing: s) } catch { throw APIError.unprocessable("\(key): \(error)", field: key) }
@@ -91,8 +107,7 @@ struct CardRoutes: Sendable {
             // A JSON integer is whole currency units; parsed as text, so range limits apply, no overflow.
             do { return try Money(parsing: String(n)) } catch { throw APIError.unprocessable("\(key): \(error)", field: key) }
         case nil, .null?:
-            if required { throw APIError.unprocessable("\(key) is required, as a decimal string such as \"1500.00\"", field: key) }
-            return nil
+            throw APIError.unprocessable("\(key) is required, as a decimal string such as \"1500.00\"", field: key)
         default:
             throw APIError.unprocessable("\(key) must be a decimal string such as \"1500.00\" (at most 2 decimals)", field: key)
         }
@@ -137,8 +152,8 @@ struct CardRoutes: Sendable {
         let identity = try context.require(.crm)
         let (bytes, body) = try await request.jsonBody(limit: maxBodyBytes)
         return try await idempotency.run(request, context: context, body: bytes, identity: identity) {
-            let name = try Self.string(body, "name", required: true)!
-            let phoneText = try Self.string(body, "phone", required: true, max: 40)!
+            let name = try Self.requiredString(body, "name")
+            let phoneText = try Self.requiredString(body, "phone", max: 40)
             let phone: PhoneNumber
             do { phone = try PhoneNumber(parsing: phoneText) } catch { throw APIError.unprocessable("phone: \(error)", field: "phone") }
             let externalID = try Self.string(body, "externalId", max: 128)
@@ -203,7 +218,7 @@ struct CardRoutes: Sendable {
         _ = try context.require(.crm)
         let n = try number(context)
         let body = try await request.jsonObject(limit: maxBodyBytes)
-        let tier = try Self.string(body, "tier", required: true, max: 32)!
+        let tier = try Self.requiredString(body, "tier", max: 32)
         let program = loyalty.program
         return .json(describe(try await mapping { try await loyalty.ledger.setTier(cardNumber: n, tier: tier, program: program) }))
     }
@@ -214,10 +229,10 @@ struct CardRoutes: Sendable {
         let (bytes, body) = try await request.jsonBody(limit: maxBodyBytes)
         return try await idempotency.run(request, context: context, body: bytes, identity: identity) {
             let operation: LedgerOperation
-            switch try Self.string(body, "type", required: true, max: 20)! {
+            switch try Self.requiredString(body, "type", max: 20) {
             case "accrual": operation = .accrual(points: try Self.points(body))
-            case "purchase": operation = .purchase(amount: try Self.money(body, "amount", required: true)!)
-            case "debit": operation = .debit(points: try Self.points(body), purchase: try Self.money(body, "purchaseAmount", required: false))
+            case "purchase": operation = .purchase(amount: try Self.requiredMoney(body, "amount"))
+            case "debit": operation = .debit(points: try Self.points(body), purchase: try Self.money(body, "purchaseAmount"))
             case "reversal":
                 guard case .integer(let id)? = body["entryId"], id > 0 else { throw APIError.unprocessable("entryId (the entry to reverse) is required", field: "entryId") }
                 operation = .reversal(entryID: id)

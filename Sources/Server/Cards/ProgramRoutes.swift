@@ -54,7 +54,7 @@ struct ProgramRoutes: Sendable {
     @Sendable func createKey(_ request: Request, context: Context) async throws -> Response {
         _ = try context.require(.admin)
         let body = try await request.jsonObject(limit: maxBodyBytes)
-        let name = try CardRoutes.string(body, "name", required: true, max: 100)!
+        let name = try CardRoutes.requiredString(body, "name", max: 100)
         guard case .array(let raw)? = body["scopes"], !raw.isEmpty else {
             throw APIError.unprocessable("scopes is required: a non-empty array of \(APIScope.allCases.map(\.rawValue).joined(separator: ", "))", field: "scopes")
         }

@@ -1473,7 +1473,7 @@ enum OpenAPIDocument {
       "PushRegistration": {
         "properties": {
           "pushToken": {
-            "description": "With `ApplePass`: the APNs device token, 16–200 hex digits. With `AndroidPass`: the FCM registration id, 16–4096 characters of A–Z, a–z, 0–9, `:`, `-`, `_`, `.`. Anything else is 400.",
+            "description": "With `ApplePass`: the APNs device token, 64–200 hex digits, an even count. With `AndroidPass`: the FCM registration id, 16–4096 characters of A–Z, a–z, 0–9, `:`, `-`, `_`, `.`. Anything else is 400.",
             "examples": [
               "abababababababababababababababababababababababababababababababab"
             ],

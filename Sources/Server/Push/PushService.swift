@@ -68,8 +68,8 @@ public struct PushService: Sendable {
         }
         let dispatcher = PushDispatcher(
             outbox: RegistryPushOutbox(store: PushOutboxStore(database: database), lease: settings.lease),
-            apple: client, android: settings.androidWebhookURL.map { url in
-                AndroidWebhookSender(url: url, key: SymmetricKey(data: Array((settings.androidWebhookSecret ?? "").utf8)))
+            apple: client, android: settings.androidWebhook.map { webhook in
+                AndroidWebhookSender(url: webhook.url, key: SymmetricKey(data: Array(webhook.secret.utf8)))
             },
             configuration: dispatch, observer: PushMetrics(registry: metrics.registry), logger: logger)
         return PushService(dispatcher: dispatcher, disabledReason: nil, client: client, database: database)

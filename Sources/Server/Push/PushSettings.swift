@@ -28,9 +28,8 @@ public struct PushSettings: Sendable, Hashable {
     public var rate: Rate = .automatic
     /// How long a claimed push is hidden from other workers; after a crash it falls due again then.
     public var lease: Duration = .seconds(60)
-    public var androidWebhookURL: String?
-    /// Key for the webhook's `X-Passline-Signature` HMAC; the receiver verifies with it.
-    public var androidWebhookSecret: String?
+    /// Android wallet apps' pushes: nil drops them (counted).
+    public var androidWebhook: AndroidWebhook?
 
     public init() {}
 
@@ -72,15 +71,6 @@ public struct PushSettings: Sendable, Hashable {
             guard let n = Int(text), (10...3_600).contains(n) else { throw invalid("PASSLINE_PUSH_LEASE", "seconds from 10 to 3600") }
             lease = .seconds(n)
         }
-        if let url = values["PASSLINE_ANDROID_PUSH_URL"] {
-            guard url.hasPrefix("https://") || url.hasPrefix("http://"), URL(string: url)?.host != nil else {
-                throw invalid("PASSLINE_ANDROID_PUSH_URL", "must be an http(s):// URL")
-            }
-            androidWebhookURL = url
-            guard let secret = values["PASSLINE_ANDROID_PUSH_SECRET"], secret.utf8.count >= 16 else {
-                throw ServerConfiguration.Invalid(description: "PASSLINE_ANDROID_PUSH_URL needs PASSLINE_ANDROID_PUSH_SECRET (at least 16 characters) to sign its requests")
-            }
-            androidWebhookSecret = secret
-        }
+        androidWebhook = try AndroidWebhook.configured(values)
     }
 }

@@ -50,17 +50,6 @@ struct WebServiceRoutes<Context: RequestContext>: Sendable {
         return client
     }
 
-    /// Push tokens: APNs tokens are hex; Android apps send FCM registration ids.
-    static func validPushToken(_ token: String, client: WalletClient) -> Bool {
-        switch client {
-        case .apple:
-            return (16...200).contains(token.utf8.count) && token.utf8.allSatisfy { DataDirectory.hexValue($0) != nil }
-        case .android:
-            return (16...4096).contains(token.utf8.count)
-                && token.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || ":-_.".unicodeScalars.contains($0)) }
-        }
-    }
-
     @Sendable func registerDevice(_ request: Request, context: Context) async throws -> Response {
         let device = try context.parameters.deviceLibraryIdentifier().rawValue
         let passType = try context.parameters.segment("passType")
@@ -68,11 +57,10 @@ struct WebServiceRoutes<Context: RequestContext>: Sendable {
         let client = try authenticate(request, passType: passType, serial: serial)
         let body = try await request.jsonObject(limit: min(maxBodyBytes, 16 * 1024))
         guard let pushToken = body["pushToken"]?.stringValue else { throw APIError.badRequest("pushToken (string) is required", field: "pushToken") }
-        guard Self.validPushToken(pushToken, client: client) else {
-            throw APIError.badRequest(client == .apple ? "pushToken must be 16–200 hex characters" : "pushToken is not a valid push registration id", field: "pushToken")
-        }
+        let token: WalletPushToken
+        do { token = try WalletPushToken(pushToken, client: client) } catch { throw APIError.badRequest("pushToken: \(error.description)", field: "pushToken") }
         let outcome = try await service.store.register(
-            deviceLibraryIdentifier: device, pushToken: pushToken, client: client, passTypeIdentifier: passType, serialNumber: serial)
+            deviceLibraryIdentifier: device, pushToken: token.stored, client: client, passTypeIdentifier: passType, serialNumber: serial)
         switch outcome {
         case .created:
             service.metrics.registration("created")

@@ -49,13 +49,6 @@ public struct BroadcastStore: Sendable {
         try await db.query("SELECT \(columns) FROM \(from) WHERE b.id = $1", [.integer(id)]).first.map(record)
     }
 
-    /// Broadcasts that still have work (queued or running), oldest first.
-    public func unfinished() async throws -> [BroadcastRecord] {
-        try await database.read { db in
-            try await db.query("SELECT \(Self.columns) FROM \(Self.from) WHERE b.state IN ('queued', 'running') ORDER BY b.id").map(Self.record)
-        }
-    }
-
     // MARK: creating
 
     /// Creates a queued broadcast. Explicit lists are resolved to households and every audience is

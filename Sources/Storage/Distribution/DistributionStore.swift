@@ -339,13 +339,6 @@ public struct DistributionStore: Sendable {
         try await database.read { db in try await db.query("SELECT \(Self.smsColumns) FROM sms_outbox WHERE id = $1", [.integer(id)]).first.map(Self.sms) }
     }
 
-    /// Messages of the outbox, newest first (for diagnostics and tests).
-    public func recentSms(limit: Int) async throws -> [SmsRecord] {
-        try await database.read { db in
-            try await db.query("SELECT \(Self.smsColumns) FROM sms_outbox ORDER BY id DESC LIMIT $1", [.integer(Int64(limit))]).map(Self.sms)
-        }
-    }
-
     /// Claims up to `limit` due messages for `lease`: they become `sending` with `next_at` at the
     /// lease's end and one more attempt, so a crashed worker's messages fall due again.
     public func claimDueSms(now: Date, lease: TimeInterval, limit: Int) async throws -> [SmsRecord] {
@@ -386,13 +379,6 @@ public struct DistributionStore: Sendable {
             case .expired:
                 try await db.query("UPDATE sms_outbox SET state = 'expired', \(erase) WHERE id = $1", [.integer(id)])
             }
-        }
-    }
-
-    /// SMS parts counted in a budget window so far.
-    public func smsBudgetUsed(window: Int64) async throws -> Int64 {
-        try await database.read { db in
-            try await db.query("SELECT used FROM sms_budget WHERE window_hour = $1", [.integer(window)]).first?.int(0) ?? 0
         }
     }
 
@@ -527,12 +513,6 @@ public struct DistributionStore: Sendable {
             case .expired:
                 try await db.query("UPDATE webhook_outbox SET state = 'expired' WHERE id = $1", [.integer(id)])
             }
-        }
-    }
-
-    public func webhooks(limit: Int) async throws -> [WebhookRecord] {
-        try await database.read { db in
-            try await db.query("SELECT \(Self.webhookColumns) FROM webhook_outbox ORDER BY id DESC LIMIT $1", [.integer(Int64(limit))]).map(Self.webhook)
         }
     }
 

@@ -100,13 +100,6 @@ public struct PushOutboxStore: Sendable {
         }
     }
 
-    /// The earliest due time in the outbox, or nil when it is empty.
-    public func nextDue() async throws -> Date? {
-        try await database.read { db in
-            try await db.query("SELECT MIN(due_at) FROM push_due").first?.int(0).map { Date(timeIntervalSince1970: TimeInterval($0)) }
-        }
-    }
-
     /// Rows in the outbox (due now or later).
     public func count() async throws -> Int {
         try await database.read { db in Int(try await db.query("SELECT COUNT(*) FROM push_due").first?.int(0) ?? 0) }
@@ -180,15 +173,5 @@ public struct PushOutboxStore: Sendable {
             DELETE FROM devices WHERE push_token = $1
                 AND NOT EXISTS (SELECT 1 FROM registrations r WHERE r.device_library_id = devices.device_library_id)
             """, [.text(push.pushToken)])
-    }
-
-    /// Final outcomes counted for a broadcast so far.
-    public func broadcastCounts(_ broadcastID: Int64) async throws -> (sent: Int64, failed: Int64) {
-        try await database.read { db in
-            guard let row = try await db.query(
-                "SELECT sent, failed FROM broadcast_push_counts WHERE broadcast_id = $1", [.integer(broadcastID)]
-            ).first else { return (0, 0) }
-            return (row.int(0) ?? 0, row.int(1) ?? 0)
-        }
     }
 }
