@@ -13,11 +13,11 @@ public struct PasslineServer: Sendable {
     public let service: PassService
     public let loyalty: LoyaltyService
     public let metrics: ServerMetrics
-    /// The push dispatcher and APNs client (issue 5); runs with the application.
+    /// The push dispatcher and APNs client; runs with the application.
     public let push: PushService
-    /// Runs broadcasts (issue 6) and counts their fetch-backs; started with the application.
+    /// Runs broadcasts and counts their fetch-backs; started with the application.
     public let broadcasts: BroadcastRunner
-    /// Download links, SMS and self-registration (issue 7); its worker starts with the application.
+    /// Download links, SMS and self-registration; its worker starts with the application.
     public let distribution: DistributionService
     public let adminToken: String
     /// True when the admin token was generated now (print it once).
@@ -32,11 +32,9 @@ public struct PasslineServer: Sendable {
     ) async throws -> T {
         let database = try await DatabaseURL.open(try DatabaseURL(parsing: url), logger: logger)
         // postgres-nio's pool retries an unreachable server forever; fail the start instead.
-        if let postgres = database as? PostgresDatabase {
-            do { try await postgres.checkConnection() } catch {
-                try? await database.shutdown()
-                throw error
-            }
+        do { try await database.checkConnection() } catch {
+            try? await database.shutdown()
+            throw error
         }
         do {
             let result = try await withThrowingTaskGroup(of: Void.self, returning: T.self) { group in
@@ -134,7 +132,7 @@ public struct PasslineServer: Sendable {
             deviceLog: configuration.deviceLog, trustForwardedFor: configuration.distribution.trustForwardedFor,
             broadcastCreated: { [broadcasts] in broadcasts.wake() })
         var services: [any Service] = [broadcasts, DistributionWorker(distribution: distribution), push.lifecycleService]
-        if let postgres = service.store.database as? PostgresDatabase { services.append(VersionListener(database: postgres)) }
+        services.append(VersionListener(database: database))
         let fastPath = CachedPassFastPath(service: service, serverName: "Passline")
         let timeouts = (idle: TimeAmount(configuration.httpIdleTimeout), read: TimeAmount(configuration.httpReadTimeout))
         return Application(

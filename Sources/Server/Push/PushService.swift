@@ -116,10 +116,8 @@ struct DispatcherService: Service {
             group.addTask {
                 for await _ in database.pushDue.notifications { dispatcher.wake() }
             }
-            // …and on PostgreSQL so do other servers' commits (NOTIFY is delivered on commit).
-            if let postgres = database as? PostgresDatabase {
-                group.addTask { await postgres.listen(channel: PushOutboxStore.notifyChannel) { dispatcher.wake() } }
-            }
+            // …and so do other servers' commits (PostgreSQL: NOTIFY is delivered on commit).
+            group.addTask { await database.listenForPushesDue { dispatcher.wake() } }
             await cancelWhenGracefulShutdown { await dispatcher.run() }
             group.cancelAll()
         }

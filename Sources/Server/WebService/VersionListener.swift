@@ -1,11 +1,10 @@
 import Storage
 import ServiceLifecycle
 
-/// Keeps the pass-version cache safe on PostgreSQL, where other servers write too: listens for
-/// their changes until shutdown (see ``PostgresDatabase/listenForVersionChanges()``). SQLite
-/// needs none: one process owns the file.
+/// Keeps the pass-version cache safe where other servers write too (PostgreSQL): listens for
+/// their changes until shutdown (see ``Database/listenForVersionChanges()``).
 struct VersionListener: Service {
-    let database: PostgresDatabase
+    let database: any Database
 
     func run() async throws {
         await cancelWhenGracefulShutdown { await database.listenForVersionChanges() }

@@ -1,3 +1,5 @@
+import Core
+
 /// A value bound into, or read out of, a SQL statement. Both engines store exactly these.
 public enum SQLValue: Sendable, Hashable {
     case null
@@ -103,6 +105,15 @@ public protocol Database: Sendable {
     /// ``DatabaseConnection/changesVersions()``), by this process or (PostgreSQL) another: what a
     /// cache of versions checks (see ``VersionEpoch``).
     var versions: VersionEpoch { get }
+    /// Fails fast, naming the problem, when the database can't be reached (PostgreSQL's pool
+    /// would otherwise wait for it forever). SQLite: opening the file was the check.
+    func checkConnection() async throws
+    /// Keeps ``versions`` exact while other processes change passes too, until cancelled.
+    /// SQLite: one process owns the file, so there is nothing to hear; it waits to be cancelled.
+    func listenForVersionChanges() async
+    /// Calls `wake` whenever another process records pushes due, until cancelled (this process's
+    /// own commits signal ``pushDue``). SQLite: it waits to be cancelled.
+    func listenForPushesDue(_ wake: @escaping @Sendable () -> Void) async
     /// Runs until cancelled (PostgreSQL's connection pool needs it); returns at once for SQLite.
     func run() async throws
     /// Closes connections; call after `run` has returned.

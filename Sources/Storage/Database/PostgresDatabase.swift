@@ -165,6 +165,12 @@ public final class PostgresDatabase: Database {
         versions.setLive(false)
     }
 
+    /// Calls `wake` for every NOTIFY on ``PushOutboxStore/notifyChannel`` (sent by every
+    /// transaction that records pushes due, delivered on commit) until cancelled.
+    public func listenForPushesDue(_ wake: @escaping @Sendable () -> Void) async {
+        await listen(channel: PushOutboxStore.notifyChannel, onNotification: wake)
+    }
+
     /// Connects once, outside the pool, and runs `SELECT 1`. The pool retries an unreachable
     /// server forever (queries just wait), so call this at startup to fail fast, with a
     /// `DatabaseError` or ``DatabaseQueryError`` naming the problem (never the password), on a

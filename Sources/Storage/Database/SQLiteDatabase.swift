@@ -1,3 +1,4 @@
+import Core
 import Logging
 import NIOCore
 import NIOPosix
@@ -196,6 +197,18 @@ public final class SQLiteDatabase: Database {
 
     public func afterCommit(_ action: @escaping @Sendable () -> Void) {
         if let scope = TransactionScope.joining(self) { scope.notes.afterCommit(action) } else { action() }
+    }
+
+    public func checkConnection() async throws {}
+
+    /// One process owns the file: its own commits advance ``versions``. Waits to be cancelled.
+    public func listenForVersionChanges() async { await Self.untilCancelled() }
+
+    /// One process owns the file: its own commits signal ``pushDue``. Waits to be cancelled.
+    public func listenForPushesDue(_ wake: @escaping @Sendable () -> Void) async { await Self.untilCancelled() }
+
+    private static func untilCancelled() async {
+        while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
     }
 
     /// Returns at once: SQLite needs no background work.
