@@ -1,4 +1,5 @@
-// Optional program settings for distribution (issue 7): the self-registration form and SMS.
+// Optional program settings for distribution: the self-registration form and SMS. Optional, so a
+// program without them issues cards only through the API.
 // Absent from older program files: decoding leaves them nil and the defaults apply.
 
 /// The self-registration page (`/join`). Without it (or without a policy URL) the page is closed.

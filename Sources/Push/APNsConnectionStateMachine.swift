@@ -7,7 +7,7 @@
 /// inside a `.retryElsewhere`, `.timedOut` or `.close` action. That is the property that keeps
 /// pushes from vanishing when APNs stalls, resets or drains a connection.
 public struct APNsConnectionStateMachine: Sendable {
-    /// Tunables; the defaults follow the clients surveyed in apns-clients.md.
+    /// Tunables; the defaults follow widely used APNs clients (apns2, for one), whose values APNs tolerates.
     public struct Configuration: Hashable, Sendable {
         /// Our own ceiling on streams in flight, whatever APNs allows: it bounds memory.
         public var maximumConcurrentStreams: Int

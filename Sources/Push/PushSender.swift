@@ -1,4 +1,5 @@
-/// One push: an empty payload to one device for one pass type (wallet-protocol.md §5).
+/// One push: an empty payload to one device for one pass type. Wallet pushes carry no content;
+/// they only make the device ask the web service which passes changed.
 public struct PushRequest: Sendable, Hashable {
     /// The device's push token, validated.
     public var token: PushToken

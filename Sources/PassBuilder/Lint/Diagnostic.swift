@@ -24,7 +24,7 @@ public struct Diagnostic: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// The rules `passline template lint` applies (wallet-protocol.md §7 and the template format).
+/// The rules `passline template lint` applies: those Wallet enforces on install, and the template format's own.
 public enum LintRule: String, Sendable, Hashable, CaseIterable {
     case jsonSyntax = "json-syntax"
     case jsonBOM = "json-bom"

@@ -1,7 +1,8 @@
 import Foundation
 
-/// Checks a rendered pass.json and its bundle files against Wallet's rules
-/// (wallet-protocol.md §7 items 2, 5, 6, 7 and 8, plus the required keys and web-service pairing).
+/// Checks a rendered pass.json and its bundle files against the rules Wallet enforces on install
+/// (images, field keys, barcodes, colours, dates, the required keys and web-service pairing):
+/// Wallet refuses a pass that breaks one without saying why, so the linter says it first.
 struct PassLinter {
     var pass: JSONValue
     var passFile: String

@@ -2,8 +2,8 @@ import NIOSSL
 
 /// How the client proves to APNs that it may push to a topic (a pass type ID).
 public enum APNsCredentials: Sendable {
-    /// TLS client certificate: the Pass Type ID certificate, the reference path for Wallet pushes
-    /// (wallet-protocol.md §5).
+    /// TLS client certificate: the Pass Type ID certificate that signs the passes, the way Apple
+    /// documents for Wallet pushes, so no separate APNs key is needed.
     ///
     /// - Parameters:
     ///   - chainDER: the certificate chain in DER, leaf first. The topics the certificate may push to

@@ -3,7 +3,8 @@ import Hummingbird
 import PassBuilder
 import Storage
 
-/// Apple's PassKit Web Service (wallet-protocol.md §4), under the pass's `webServiceURL`.
+/// Apple's PassKit Web Service, under the pass's `webServiceURL`: the routes Wallet calls to
+/// register a device, list changed passes, fetch one, unregister.
 /// Android wallet apps use the same routes with `Authorization: AndroidPass …`.
 struct WebServiceRoutes<Context: RequestContext>: Sendable {
     let service: PassService

@@ -1,5 +1,5 @@
 extension Migrations {
-    /// Promotional broadcasts to many cards (issue 6).
+    /// Promotional broadcasts to many cards.
     ///
     /// A broadcast walks the targeted households in batches by account id; each batch commits its
     /// grants, the cards' broadcast, the push-due rows, the pass tags and the advanced `cursor`

@@ -1,5 +1,5 @@
 extension Migrations {
-    /// Distribution (issue 7): download links, the SMS outbox and budget, one-time codes and
+    /// Distribution, getting cards onto phones: download links, the SMS outbox and budget, one-time codes and
     /// self-registration requests, the CRM webhook outbox, and the ledger-notification cursor.
     static let distribution = Migration(version: 5, name: "distribution") { d in
         let autoID = d == .postgres ? "BIGSERIAL PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT"
