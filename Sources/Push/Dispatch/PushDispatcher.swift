@@ -1,3 +1,4 @@
+import Core
 import Logging
 import Synchronization
 
@@ -35,9 +36,9 @@ public final class PushDispatcher: Sendable {
     private let android: (any PushSender)?
     private let observer: any PushObserver
     private let logger: Logger
-    private let wakeup = Wakeup()
-    private let resultsReady = Wakeup()
-    private let capacityFreed = Wakeup()
+    private let wakeup = ChangeSignal()
+    private let resultsReady = ChangeSignal()
+    private let capacityFreed = ChangeSignal()
     private let pausedUntil = Mutex<[String: ContinuousClock.Instant]>([:])
     private let shared = Mutex(Shared())
 
@@ -66,7 +67,7 @@ public final class PushDispatcher: Sendable {
 
     /// Something was committed to the outbox: look now rather than at the next poll.
     public func wake() {
-        wakeup.notify()
+        wakeup.signal()
     }
 
     /// Whether pushes of `topic` are paused now.
@@ -82,7 +83,7 @@ public final class PushDispatcher: Sendable {
             group.addTask { await self.settleLoop() }
             await self.claimLoop(sends: &group)
             shared.withLock { $0.stopping = true }
-            resultsReady.notify()
+            resultsReady.signal()
         }
     }
 
@@ -198,7 +199,7 @@ public final class PushDispatcher: Sendable {
             shared.buffer.append((push, resolution))
             return shared.buffer.count
         }
-        if count == 1 || count >= configuration.settleBatch { resultsReady.notify() }
+        if count == 1 || count >= configuration.settleBatch { resultsReady.signal() }
     }
 
     /// Writes results in batches: woken by the first result of a batch, it waits a moment for more
@@ -221,7 +222,7 @@ public final class PushDispatcher: Sendable {
             }
             if !batch.isEmpty {
                 shared.withLock { $0.unsettled -= batch.count }
-                capacityFreed.notify()
+                capacityFreed.signal()
             }
             if done { return }
         }

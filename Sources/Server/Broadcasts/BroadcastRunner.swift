@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import Logging
 import Storage
@@ -33,7 +34,7 @@ public final class BroadcastRunner: Service, Sendable {
     let owner: String
     let logger: Logger
     let pacing: @Sendable () -> BroadcastPacing
-    let wakeup = BroadcastWakeup()
+    let wakeup = ChangeSignal()
     let fetches = BroadcastFetchCounter()
     /// Runs just before each batch commits (tests throw there to simulate a crash).
     let beforeCommit: @Sendable () async throws -> Void
@@ -81,7 +82,7 @@ public final class BroadcastRunner: Service, Sendable {
             if let id {
                 await runBroadcast(id)
             } else {
-                await cancelWhenGracefulShutdown { await self.wakeup.wait(timeout: self.options.pollInterval) }
+                await cancelWhenGracefulShutdown { _ = await self.wakeup.wait(timeout: self.options.pollInterval) }
             }
         }
     }

@@ -26,7 +26,7 @@ public final class DistributionService: Sendable {
     let limits: Mutex<(ip: RateLimiter<String>, phone: RateLimiter<String>)>
     /// Seconds on a monotonic clock, for the rate limiters.
     let started = ContinuousClock.now
-    let wakeup = DistributionWakeup()
+    let wakeup = ChangeSignal()
     let logger: Logger
 
     public init(
@@ -186,54 +186,5 @@ public final class DistributionService: Sendable {
         // Inside an idempotent request's transaction the message is visible only once it commits.
         store.database.afterCommit { [wakeup] in wakeup.signal() }
         return message
-    }
-}
-
-/// Wakes the worker: signals coalesce, and a wait ends on a signal or after a timeout.
-final class DistributionWakeup: Sendable {
-    private let state = Mutex<(pending: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
-
-    func signal() {
-        let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
-            if let w = s.waiter {
-                s.waiter = nil
-                return w
-            }
-            s.pending = true
-            return nil
-        }
-        waiter?.resume()
-    }
-
-    /// Returns at the next signal (at once if one came since the last wait) or after `timeout`.
-    func wait(timeout: Duration) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                // Only a timer that ran out signals; a cancelled one (a real signal came) does not.
-                do {
-                    try await Task.sleep(for: timeout)
-                    self.signal()
-                } catch {}
-            }
-            group.addTask {
-                await withTaskCancellationHandler {
-                    await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-                        let now = self.state.withLock { s -> Bool in
-                            if s.pending {
-                                s.pending = false
-                                return true
-                            }
-                            s.waiter = c
-                            return false
-                        }
-                        if now { c.resume() }
-                    }
-                } onCancel: {
-                    self.signal()
-                }
-            }
-            await group.next()
-            group.cancelAll()
-        }
     }
 }

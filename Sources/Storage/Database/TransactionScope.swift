@@ -1,3 +1,4 @@
+import Core
 import Synchronization
 
 /// What a transaction says of itself while it runs, acted on when the outermost one commits.
@@ -26,7 +27,7 @@ final class TransactionNotes: Sendable {
     func committed(versions: VersionEpoch, pushDue: ChangeSignal) {
         let s = state.withLock { $0 }
         if s.versions { versions.advance() }
-        if s.pushes { pushDue.notify() }
+        if s.pushes { pushDue.signal() }
         for action in s.actions { action() }
     }
 }
