@@ -201,6 +201,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
+                "Core",
                 "Server", "Storage", "PassBuilder", "Push", "APNsMock",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

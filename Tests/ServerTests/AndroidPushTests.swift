@@ -1,3 +1,4 @@
+import Core
 import Crypto
 import Foundation
 import HTTPTypes
@@ -40,8 +41,11 @@ import Testing
             let first = try #require(try await received.wait(for: 1).first)
             #expect(first.method == "POST" && first.path == "/ok")
             #expect(first.text == #"{"pushToken":"\#(Self.token)","passTypeIdentifier":"pass.test.android"}"#)
+            // The format every webhook uses, and for one release the one this webhook shipped with.
+            let signature = try #require(first.headers[HTTPField.Name("X-Passline-Signature")!])
+            #expect(WebhookSignature(secret: Array(Self.secret.utf8)).verify(signature, body: first.body, now: Int64(Date().timeIntervalSince1970)))
             let mac = HMAC<SHA256>.authenticationCode(for: first.body, using: SymmetricKey(data: Array(Self.secret.utf8)))
-            #expect(first.headers[HTTPField.Name("X-Passline-Signature")!] == "sha256=" + mac.map { String(format: "%02x", $0) }.joined())
+            #expect(first.headers[HTTPField.Name("X-Passline-Signature-SHA256")!] == "sha256=" + mac.map { String(format: "%02x", $0) }.joined())
         }
     }
 

@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -188,7 +189,7 @@ enum Receiver {
                 #expect(hook.path == "/crm")
                 #expect(hook.headers[HTTPField.Name("X-Passline-Event")!] == "join.completed")
                 let signature = try #require(hook.headers[HTTPField.Name("X-Passline-Signature")!])
-                #expect(WebhookSignature(secret: Array(secret.utf8)).verify(signature, body: hook.body, now: Date()))
+                #expect(WebhookSignature(secret: Array(secret.utf8)).verify(signature, body: hook.body, now: Int64(Date().timeIntervalSince1970)))
                 let json = try JSONValue(parsing: hook.body)
                 #expect(json["phone"]?.stringValue == "+79123456789" && json["name"]?.stringValue == "Анна")
                 #expect(json["cards"]?.arrayValue?.count == 1)

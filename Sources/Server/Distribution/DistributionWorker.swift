@@ -1,3 +1,4 @@
+import Core
 import Distribution
 import Foundation
 import Logging
@@ -102,7 +103,7 @@ public final class DistributionWorker: Service, Sendable {
         let body = Array(hook.body.utf8)
         let request = OutboundRequest(
             method: "POST", url: hook.url,
-            headers: [("Content-Type", "application/json"), (WebhookSignature.header, distribution.webhookSigner.sign(body, at: now())), ("X-Passline-Event", hook.event)],
+            headers: [("Content-Type", "application/json"), (WebhookSignature.header, distribution.webhookSigner.sign(body, timestamp: Int64(now().timeIntervalSince1970.rounded(.down)))), ("X-Passline-Event", hook.event)],
             body: body, timeout: .seconds(10))
         let outcome: DeliveryOutcome
         do {

@@ -1,3 +1,4 @@
+import Core
 import Crypto
 import Distribution
 import Foundation
@@ -7,9 +8,9 @@ import Push
 /// Tells an Android wallet app's backend that a pass changed: Android apps that speak the PassKit
 /// web service register with `AndroidPass` and their push tokens mean nothing to APNs.
 ///
-/// `POST <url>` with `{"pushToken": "…", "passTypeIdentifier": "…"}` and
-/// `X-Passline-Signature: sha256=<hex HMAC-SHA256 of the body>` keyed with the server secret's
-/// webhook key. 2xx: delivered; 404/410: the token is dead (its registrations go); 408/429/5xx
+/// `POST <url>` with `{"pushToken": "…", "passTypeIdentifier": "…"}`, signed like every webhook
+/// (``WebhookSignature``: `X-Passline-Signature: t=…,v1=…`) with the configured secret, and for one
+/// release also `X-Passline-Signature-SHA256: sha256=<hex HMAC-SHA256 of the body>`. 2xx: delivered; 404/410: the token is dead (its registrations go); 408/429/5xx
 /// and network errors: retried; any other 4xx: rejected for good. (docs/push.md)
 struct AndroidWebhookSender: PushSender {
     let url: String
@@ -26,10 +27,16 @@ struct AndroidWebhookSender: PushSender {
 
     func send(_ request: PushRequest) async -> PushOutcome {
         let body = Array(#"{"pushToken":"\#(request.token.hex)","passTypeIdentifier":\#(Self.jsonString(request.topic))}"#.utf8)
-        let signature = HMAC<SHA256>.authenticationCode(for: body, using: key).map { String(format: "%02x", $0) }.joined()
+        let signer = WebhookSignature(key: key)
+        let timestamp = Int64(Date().timeIntervalSince1970.rounded(.down))
         let outbound = OutboundRequest(
             method: "POST", url: url,
-            headers: [("Content-Type", "application/json"), ("X-Passline-Signature", "sha256=\(signature)")],
+            headers: [
+                ("Content-Type", "application/json"),
+                (WebhookSignature.header, signer.sign(body, timestamp: timestamp)),
+                // The format this webhook shipped with, for one more release (docs/push.md).
+                (WebhookSignature.legacyHeader, signer.legacySHA256(body)),
+            ],
             body: body, timeout: timeout)
         do {
             let response = try await http.send(outbound)
