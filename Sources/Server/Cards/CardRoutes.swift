@@ -29,7 +29,7 @@ struct CardRoutes: Sendable {
         let tier = loyalty.program.tier(c.tier)
         return .object([
             "number": .string(c.number), "serialNumber": .string(c.serialNumber), "passTypeIdentifier": .string(c.passTypeIdentifier),
-            "name": .string(c.name), "phone": .string(c.phone), "externalId": c.externalID.map(JSONValue.string) ?? .null,
+            "name": .string(c.name), "phone": .string(c.phone.e164), "externalId": c.externalID.map(JSONValue.string) ?? .null,
             "status": .string(c.status.rawValue), "balance": .integer(c.balance), "tier": .string(c.tier),
             "tierName": .string(tier?.name ?? c.tier), "turnover": .string(Self.money(c.turnover)),
             "createdAt": .string(c.createdAt.formatted(.iso8601)),

@@ -117,7 +117,7 @@ extension DistributionService {
         let id = Self.randomID()
         let (code, otp) = OneTimeCode.issue(challenge: id, key: codeKey, now: now)
         let request = JoinRequestRecord(
-            id: id, phone: phone.e164, name: name, children: children, locale: form.locale.rawValue, policyURL: join.policyURL, consentAt: now,
+            id: id, phone: phone, name: name, children: children, locale: form.locale.rawValue, policyURL: join.policyURL, consentAt: now,
             ip: ip, userAgent: userAgent.map { String($0.prefix(300)) }, createdAt: now)
         let text = templates.render(.code, locale: form.locale, values: MessageValues(code: code, program: loyalty.program.name))
         do {
@@ -143,7 +143,7 @@ extension DistributionService {
     /// repeat answers ``JoinConfirm/completed(maskedPhone:)`` and issues nothing.
     public func confirmJoin(requestID: String, code: String, now: Date = Date()) async throws -> JoinConfirm {
         guard requestID.utf8.count <= 64, let (request, stored) = try await store.joinRequest(id: requestID) else { return .unknown }
-        let completed = JoinConfirm.completed(maskedPhone: Self.masked(request.phone))
+        let completed = JoinConfirm.completed(maskedPhone: Self.masked(request.phone.e164))
         switch request.state {
         case .failed: return .unknown
         case .confirmed: return completed
@@ -176,7 +176,7 @@ extension DistributionService {
     /// Issues the cards of a confirmed request, its link, the link's SMS and the CRM webhook.
     private func issueJoined(_ request: JoinRequestRecord, now: Date, completed: JoinConfirm) async throws -> JoinConfirm {
         let requestID = request.id
-        let phone = try PhoneNumber(parsing: request.phone)
+        let phone = request.phone
         var issued: [CardRecord] = []
         do {
             var existing = try await loyalty.ledger.cards(phone: phone)
@@ -225,7 +225,7 @@ extension DistributionService {
     static func webhookBody(_ request: JoinRequestRecord, cards: [CardRecord], link: IssuedLink, now: Date) -> String {
         let json: JSONValue = .object([
             "event": .string("join.completed"), "requestId": .string(request.id), "at": .string(now.formatted(.iso8601)),
-            "phone": .string(request.phone), "name": .string(request.name), "children": .array(request.children.map(JSONValue.string)),
+            "phone": .string(request.phone.e164), "name": .string(request.name), "children": .array(request.children.map(JSONValue.string)),
             "cards": .array(cards.map { c in
                 .object(["number": .string(c.number), "name": .string(c.name), "serialNumber": .string(c.serialNumber), "balance": .integer(c.balance), "tier": .string(c.tier)])
             }),

@@ -147,8 +147,7 @@ public final class DistributionService: Sendable {
         if let number = row.cardNumber {
             guard let card = try await loyalty.ledger.card(number: number) else { throw LinkFailure.invalid }
             cards = [card]
-        } else if let account = row.accountID, let phoneText = try await store.householdPhone(accountID: account),
-                  let phone = try? PhoneNumber(parsing: phoneText) {
+        } else if let account = row.accountID, let phone = try await store.householdPhone(accountID: account) {
             cards = try await loyalty.ledger.cards(phone: phone)
         }
         cards = cards.filter { $0.status == .active }
@@ -177,11 +176,10 @@ public final class DistributionService: Sendable {
     /// - Throws: ``DistributionStoreError/budgetExhausted(limit:)`` when the hour's budget is spent.
     func queueSms(of link: IssuedLink, for card: CardRecord, now: Date) async throws -> SmsRecord {
         let household = link.scope == .household
-        let phone = try PhoneNumber(parsing: card.phone)
         let text = templates.render(
             .link, locale: locale, values: MessageValues(link: link.url, name: household ? nil : card.name, program: loyalty.program.name))
         guard let message = try await store.enqueueSms(
-            NewSms(phone: phone, kind: MessageKind.link.rawValue, text: text, sender: sms.sender, cardNumber: card.number), budget: budget(now), now: now)
+            NewSms(phone: card.phone, kind: MessageKind.link.rawValue, text: text, sender: sms.sender, cardNumber: card.number), budget: budget(now), now: now)
         else { throw DatabaseError("the message was not queued") }
         // Inside an idempotent request's transaction the message is visible only once it commits.
         store.database.afterCommit { [wakeup] in wakeup.signal() }

@@ -78,9 +78,9 @@ public final class DistributionWorker: Service, Sendable {
         let outcome: DeliveryOutcome
         if let deadline = message.deadline, now() >= deadline {
             outcome = .expired
-        } else if let phone = try? PhoneNumber(parsing: message.phone) {
+        } else {
             do {
-                let receipt = try await distribution.gateway.send(SmsMessage(to: phone, text: message.text, sender: message.sender))
+                let receipt = try await distribution.gateway.send(SmsMessage(to: message.phone, text: message.text, sender: message.sender))
                 outcome = .sent(provider: distribution.gateway.name, providerID: receipt.providerMessageID)
             } catch let error as SmsGatewayError {
                 switch options.retry.next(afterAttempt: message.attempts, retryable: error.isRetryable, now: now(), deadline: message.deadline, jitter: Double.random(in: 0...1)) {
@@ -92,8 +92,6 @@ public final class DistributionWorker: Service, Sendable {
             } catch {
                 outcome = .failed(error: "\(error)", status: nil)
             }
-        } else {
-            outcome = .failed(error: "not a phone number", status: nil)
         }
         if case .failed(let why, _) = outcome { logger.warning("SMS \(message.id) (\(message.kind)) failed: \(why)") }
         await record { [store] in try await store.complete(smsID: message.id, outcome, now: now()) }
@@ -171,12 +169,11 @@ public final class DistributionWorker: Service, Sendable {
             case .debit where sms.notifyDebit: kind = .debit
             default: continue
             }
-            guard let phone = try? PhoneNumber(parsing: item.phone) else { continue }
             let text = templates.render(kind, locale: locale, values: MessageValues(
                 balance: entry.balanceAfter, points: abs(entry.points), order: entry.comment, name: item.cardName, program: distribution.loyalty.program.name))
             do {
                 _ = try await store.enqueueSms(
-                    NewSms(phone: phone, kind: kind.rawValue, text: text, sender: sms.sender, cardNumber: entry.cardNumber, entryID: entry.id),
+                    NewSms(phone: item.phone, kind: kind.rawValue, text: text, sender: sms.sender, cardNumber: entry.cardNumber, entryID: entry.id),
                     budget: distribution.budget(now), now: now)
             } catch let error as DistributionStoreError {
                 // Over budget: this notification is dropped (not queued for later: it would be stale).

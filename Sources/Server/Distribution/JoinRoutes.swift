@@ -124,7 +124,7 @@ struct JoinRoutes: Sendable {
             // id is no login, so nothing is shown or issued again.
             return pages.message(locale, key: "joinDone", status: .conflict, action: "/join", detail: masked)
         case .wrong(let left):
-            let masked = (try? await distribution.store.joinRequest(id: id)).flatMap { $0 }.map { DistributionService.masked($0.request.phone) } ?? ""
+            let masked = (try? await distribution.store.joinRequest(id: id)).flatMap { $0 }.map { DistributionService.masked($0.request.phone.e164) } ?? ""
             return codePage(locale, request: id, maskedPhone: masked, error: t["codeWrong"]!.replacingOccurrences(of: "%d", with: String(left)), status: .unprocessableContent)
         case .joined(let cards, let link, let smsSent):
             var values = CardPreview.download(url: link.url)

@@ -28,7 +28,7 @@ struct LinkAPIRoutes: Sendable {
 
     static func describe(_ m: SmsRecord) -> JSONValue {
         var o: [String: JSONValue] = [
-            "id": .integer(m.id), "phone": .string(m.phone), "kind": .string(m.kind), "state": .string(m.state.rawValue),
+            "id": .integer(m.id), "phone": .string(m.phone.e164), "kind": .string(m.kind), "state": .string(m.state.rawValue),
             "attempts": .integer(Int64(m.attempts)), "createdAt": .string(m.createdAt.formatted(.iso8601)),
             "sentAt": m.sentAt.map { .string($0.formatted(.iso8601)) } ?? .null, "lastError": m.lastError.map(JSONValue.string) ?? .null,
             "provider": m.provider.map(JSONValue.string) ?? .null, "providerMessageId": m.providerID.map(JSONValue.string) ?? .null,

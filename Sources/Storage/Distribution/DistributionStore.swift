@@ -34,7 +34,7 @@ public enum DeliveryState: String, Sendable, Hashable, CaseIterable {
 /// A message of the SMS outbox.
 public struct SmsRecord: Sendable, Hashable {
     public var id: Int64
-    public var phone: String
+    public var phone: PhoneNumber
     /// `link`, `code`, `accrual`, `debit`.
     public var kind: String
     /// Erased (empty) for codes once final.
@@ -123,7 +123,7 @@ public struct JoinRequestRecord: Sendable, Hashable {
     public enum State: String, Sendable, Hashable { case pending, confirmed, failed }
     /// Random and unguessable; also the id of its code.
     public var id: String
-    public var phone: String
+    public var phone: PhoneNumber
     public var name: String
     public var children: [String]
     public var locale: String
@@ -137,7 +137,7 @@ public struct JoinRequestRecord: Sendable, Hashable {
     public var completedAt: Date?
 
     public init(
-        id: String, phone: String, name: String, children: [String], locale: String, policyURL: String, consentAt: Date, ip: String?, userAgent: String?,
+        id: String, phone: PhoneNumber, name: String, children: [String], locale: String, policyURL: String, consentAt: Date, ip: String?, userAgent: String?,
         state: State = .pending, cardNumbers: [String] = [], createdAt: Date, completedAt: Date? = nil
     ) {
         self.id = id
@@ -180,7 +180,7 @@ public struct OtpRecord: Sendable, Hashable {
 /// A ledger entry with who to tell about it.
 public struct NotifiableEntry: Sendable, Hashable {
     public var entry: LedgerEntryRecord
-    public var phone: String
+    public var phone: PhoneNumber
     public var cardName: String?
 }
 
@@ -255,9 +255,9 @@ public struct DistributionStore: Sendable {
         }
     }
 
-    /// The phone (E.164) of a household.
-    public func householdPhone(accountID: Int64) async throws -> String? {
-        try await database.read { db in try await db.query("SELECT phone FROM accounts WHERE id = $1", [.integer(accountID)]).first?.text(0) }
+    /// The phone of a household.
+    public func householdPhone(accountID: Int64) async throws -> PhoneNumber? {
+        try await database.read { db in try await db.query("SELECT phone FROM accounts WHERE id = $1", [.integer(accountID)]).first?.phone(0, "accounts.phone") }
     }
 
     /// Revokes every link that delivers the card: its own and its household's (their generations
@@ -286,9 +286,9 @@ public struct DistributionStore: Sendable {
         id, phone, kind, text, sender, state, attempts, next_at, deadline_at, last_error, provider, provider_id, card_number, entry_id, created_at, sent_at
         """
 
-    static func sms(_ r: SQLRow) -> SmsRecord {
-        SmsRecord(
-            id: r.int(0) ?? 0, phone: r.text(1) ?? "", kind: r.text(2) ?? "", text: r.text(3) ?? "", sender: r.text(4),
+    static func sms(_ r: SQLRow) throws -> SmsRecord {
+        try SmsRecord(
+            id: r.int(0) ?? 0, phone: r.phone(1, "sms_outbox.phone"), kind: r.text(2) ?? "", text: r.text(3) ?? "", sender: r.text(4),
             state: DeliveryState(rawValue: r.text(5) ?? "") ?? .failed, attempts: Int(r.int(6) ?? 0), nextAt: date(r.int(7)) ?? Date(timeIntervalSince1970: 0),
             deadline: date(r.int(8)), lastError: r.text(9), provider: r.text(10), providerID: r.text(11), cardNumber: r.text(12), entryID: r.int(13),
             createdAt: date(r.int(14)) ?? Date(timeIntervalSince1970: 0), sentAt: date(r.int(15)))
@@ -331,7 +331,7 @@ public struct DistributionStore: Sendable {
                 """,
                 [.text(new.phone.e164), .text(new.kind), .text(new.text), Self.optionalText(new.sender), .integer(seconds),
                  Self.optionalInt(new.deadline.map(Self.seconds)), Self.optionalText(new.cardNumber), Self.optionalInt(new.entryID)])
-            return rows.first.map(Self.sms)
+            return try rows.first.map(Self.sms)
         }
     }
 
@@ -396,9 +396,9 @@ public struct DistributionStore: Sendable {
         String(decoding: (try? JSONEncoder().encode(strings)) ?? Data("[]".utf8), as: UTF8.self)
     }
 
-    static func join(_ r: SQLRow) -> JoinRequestRecord {
-        JoinRequestRecord(
-            id: r.text(0) ?? "", phone: r.text(1) ?? "", name: r.text(2) ?? "", children: strings(r.text(3)), locale: r.text(4) ?? "ru",
+    static func join(_ r: SQLRow) throws -> JoinRequestRecord {
+        try JoinRequestRecord(
+            id: r.text(0) ?? "", phone: r.phone(1, "join_requests.phone"), name: r.text(2) ?? "", children: strings(r.text(3)), locale: r.text(4) ?? "ru",
             policyURL: r.text(5) ?? "", consentAt: date(r.int(6)) ?? Date(timeIntervalSince1970: 0), ip: r.text(7), userAgent: r.text(8),
             state: JoinRequestRecord.State(rawValue: r.text(9) ?? "") ?? .failed, cardNumbers: strings(r.text(10)),
             createdAt: date(r.int(11)) ?? Date(timeIntervalSince1970: 0), completedAt: date(r.int(12)))
@@ -422,7 +422,7 @@ public struct DistributionStore: Sendable {
                  .integer(Self.seconds(otp.createdAt))])
             try await db.query(
                 "INSERT INTO join_requests (\(Self.joinColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, $11, NULL)",
-                [.text(request.id), .text(request.phone), .text(request.name), .text(Self.json(request.children)), .text(request.locale),
+                [.text(request.id), .text(request.phone.e164), .text(request.name), .text(Self.json(request.children)), .text(request.locale),
                  .text(request.policyURL), .integer(Self.seconds(request.consentAt)), Self.optionalText(request.ip),
                  Self.optionalText(request.userAgent), .text(request.state.rawValue), .integer(Self.seconds(request.createdAt))])
             let seconds = Self.seconds(now)
@@ -434,7 +434,7 @@ public struct DistributionStore: Sendable {
                 [.text(message.phone.e164), .text(message.kind), .text(message.text), Self.optionalText(message.sender), .integer(seconds),
                  Self.optionalInt(message.deadline.map(Self.seconds))]
             ).first else { throw DatabaseError("the code's message was not queued") }
-            return Self.sms(row)
+            return try Self.sms(row)
         }
     }
 
@@ -548,7 +548,7 @@ public struct DistributionStore: Sendable {
                 LEFT JOIN cards c ON c.number = e.card_number WHERE e.id > $1 ORDER BY e.id LIMIT $2
                 """, [.integer(cursor), .integer(Int64(limit))]
             ).map { row in
-                NotifiableEntry(entry: LedgerStore.entry(row), phone: row.text(11) ?? "", cardName: row.text(12))
+                NotifiableEntry(entry: LedgerStore.entry(row), phone: try row.phone(11, "accounts.phone"), cardName: row.text(12))
             }
         }
     }

@@ -12,8 +12,8 @@ public struct CardRecord: Sendable, Hashable {
     public var number: String
     public var accountID: Int64
     public var name: String
-    /// The household's phone, E.164.
-    public var phone: String
+    /// The household's phone.
+    public var phone: PhoneNumber
     public var externalID: String?
     public var status: CardStatus
     public var passTypeIdentifier: String

@@ -20,9 +20,9 @@ public struct LedgerStore: Sendable {
         a.balance, a.turnover, a.tier, c.created_at
         """
 
-    static func card(_ r: SQLRow) -> CardRecord {
-        CardRecord(
-            number: r.text(0) ?? "", accountID: r.int(1) ?? 0, name: r.text(2) ?? "", phone: r.text(3) ?? "", externalID: r.text(4),
+    static func card(_ r: SQLRow) throws -> CardRecord {
+        try CardRecord(
+            number: r.text(0) ?? "", accountID: r.int(1) ?? 0, name: r.text(2) ?? "", phone: r.phone(3, "accounts.phone"), externalID: r.text(4),
             status: CardStatus(rawValue: r.text(5) ?? "") ?? .blocked, passTypeIdentifier: r.text(6) ?? "", serialNumber: r.text(7) ?? "",
             balance: r.int(8) ?? 0, turnover: r.int(9) ?? 0, tier: r.text(10) ?? "", createdAt: Date(timeIntervalSince1970: TimeInterval(r.int(11) ?? 0)))
     }
