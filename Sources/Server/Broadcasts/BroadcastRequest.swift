@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import Loyalty
 import PassBuilder
@@ -36,14 +37,10 @@ struct BroadcastRequest: Sendable {
         let audience = try Self.audience(body["audience"], program: program)
         switch body["idempotencyKey"] {
         case nil, .null?: idempotencyKey = nil
-        case .string(let k)? where Self.validKey(k): idempotencyKey = k
+        case .string(let k)? where IdempotencyKey(k) != nil: idempotencyKey = k
         default: throw APIError.unprocessable("idempotencyKey must be 1–255 visible ASCII characters", field: "idempotencyKey")
         }
         broadcast = NewBroadcast(messages: message.texts, promo: message.promo, points: points, audience: audience)
-    }
-
-    static func validKey(_ key: String) -> Bool {
-        (1...255).contains(key.utf8.count) && key.unicodeScalars.allSatisfy { $0.isASCII && $0.value >= 0x21 && $0.value < 0x7F }
     }
 
     static func audience(_ value: JSONValue?, program: LoyaltyProgram) throws(APIError) -> BroadcastAudience {

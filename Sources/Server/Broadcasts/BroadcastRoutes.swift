@@ -1,5 +1,4 @@
 import Core
-import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -60,8 +59,8 @@ struct BroadcastRoutes: Sendable {
         let template = try loyalty.passes.factory(loyalty.template).template
         var parsed = try BroadcastRequest(body, program: loyalty.program, languages: BroadcastMessage.languages(of: template))
         if let header = request.headers[Idempotency.header] {
-            guard BroadcastRequest.validKey(header) else {
-                throw APIError.badRequest("Idempotency-Key must be 1–255 visible ASCII characters", field: "Idempotency-Key")
+            guard IdempotencyKey(header) != nil else {
+                throw APIError.badRequest(IdempotencyKey.rule, field: "Idempotency-Key")
             }
             if let inBody = parsed.idempotencyKey, inBody != header {
                 throw APIError.badRequest("the Idempotency-Key header and idempotencyKey differ", field: "Idempotency-Key")
@@ -71,7 +70,9 @@ struct BroadcastRoutes: Sendable {
         if let key = parsed.idempotencyKey {
             // Keys are per caller, like every Idempotency-Key of the API.
             parsed.broadcast.idempotencyKey = "\(identity.idempotencyScope) \(key)"
-            parsed.broadcast.requestHash = Hex.encode(SHA256.hash(data: bytes))
+            // The fingerprint every idempotent route uses (method, path and body), so a key means
+            // the same here as on the rest of the API.
+            parsed.broadcast.requestHash = IdempotencyKey.fingerprint(method: request.method.rawValue, path: request.uri.path, body: bytes)
         }
         switch try await store.create(parsed.broadcast) {
         case .created(let b):

@@ -1,5 +1,4 @@
 import Core
-import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -31,18 +30,15 @@ struct Idempotency: Sendable {
         _ request: Request, context: AppRequestContext, body: [UInt8], identity: APIIdentity,
         execute: @escaping @Sendable () async throws -> (HTTPResponse.Status, JSONValue)
     ) async throws -> Response {
-        guard let key = request.headers[Self.header] else {
+        guard let header = request.headers[Self.header] else {
             let (status, json) = try await execute()
             return .json(json, status: status)
         }
-        guard (1...255).contains(key.utf8.count), key.unicodeScalars.allSatisfy({ $0.isASCII && $0.value >= 0x21 && $0.value < 0x7F }) else {
-            throw APIError.badRequest("Idempotency-Key must be 1–255 visible ASCII characters", field: "Idempotency-Key")
+        guard let key = IdempotencyKey(header) else {
+            throw APIError.badRequest(IdempotencyKey.rule, field: "Idempotency-Key")
         }
-        var hasher = SHA256()
-        hasher.update(data: Array("\(request.method.rawValue) \(request.uri.path)\n".utf8))
-        hasher.update(data: body)
-        let hash = Hex.encode(hasher.finalize())
-        let outcome = try await store.once(scope: identity.idempotencyScope, key: key, requestHash: hash) { () -> (Answer, StoredResponse) in
+        let hash = IdempotencyKey.fingerprint(method: request.method.rawValue, path: request.uri.path, body: body)
+        let outcome = try await store.once(scope: identity.idempotencyScope, key: key.value, requestHash: hash) { () -> (Answer, StoredResponse) in
             do {
                 let (status, json) = try await execute()
                 return (.response(status, json), StoredResponse(status: Int(status.code), body: String(decoding: json.serialized(), as: UTF8.self)))
