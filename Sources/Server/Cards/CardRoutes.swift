@@ -142,7 +142,7 @@ struct CardRoutes: Sendable {
     func number(_ context: Context) throws -> String { try context.parameters.segment("number") }
 
     func existing(_ number: String) async throws -> CardRecord {
-        guard let card = try await loyalty.ledger.card(number: number) else { throw APIError.notFound("no card \(number)") }
+        guard let card = try await loyalty.card(number: number) else { throw APIError.notFound("no card \(number)") }
         return card
     }
 
@@ -181,14 +181,14 @@ struct CardRoutes: Sendable {
         if let phoneText = q.get("phone") {
             let phone: PhoneNumber
             do { phone = try PhoneNumber(parsing: phoneText) } catch { throw APIError.badRequest("phone: \(error)", field: "phone") }
-            return .json(.object(["items": .array(try await loyalty.ledger.cards(phone: phone).map(describe)), "nextCursor": .null]))
+            return .json(.object(["items": .array(try await loyalty.cards(phone: phone).map(describe)), "nextCursor": .null]))
         }
         if let ext = q.get("externalId") {
-            let card = try await loyalty.ledger.card(externalID: ext)
+            let card = try await loyalty.card(externalID: ext)
             return .json(.object(["items": .array(card.map { [describe($0)] } ?? []), "nextCursor": .null]))
         }
         let limit = try Self.limit(q.get("limit"))
-        let page = try await loyalty.ledger.listCards(after: q.get("cursor"), limit: limit + 1, search: q.get("search"))
+        let page = try await loyalty.cards(after: q.get("cursor"), limit: limit + 1, search: q.get("search"))
         let items = page.prefix(limit)
         return .json(.object([
             "items": .array(items.map(describe)),
@@ -205,13 +205,13 @@ struct CardRoutes: Sendable {
     @Sendable func block(_ request: Request, context: Context) async throws -> Response {
         _ = try context.require(.crm)
         let n = try number(context)
-        return .json(describe(try await mapping { try await loyalty.ledger.setStatus(cardNumber: n, .blocked) }))
+        return .json(describe(try await mapping { try await loyalty.setStatus(.blocked, cardNumber: n) }))
     }
 
     @Sendable func unblock(_ request: Request, context: Context) async throws -> Response {
         _ = try context.require(.crm)
         let n = try number(context)
-        return .json(describe(try await mapping { try await loyalty.ledger.setStatus(cardNumber: n, .active) }))
+        return .json(describe(try await mapping { try await loyalty.setStatus(.active, cardNumber: n) }))
     }
 
     @Sendable func changeTier(_ request: Request, context: Context) async throws -> Response {
@@ -219,8 +219,7 @@ struct CardRoutes: Sendable {
         let n = try number(context)
         let body = try await request.jsonObject(limit: maxBodyBytes)
         let tier = try Self.requiredString(body, "tier", max: 32)
-        let program = loyalty.program
-        return .json(describe(try await mapping { try await loyalty.ledger.setTier(cardNumber: n, tier: tier, program: program) }))
+        return .json(describe(try await mapping { try await loyalty.setTier(tier, cardNumber: n) }))
     }
 
     @Sendable func transact(_ request: Request, context: Context) async throws -> Response {
@@ -243,9 +242,8 @@ struct CardRoutes: Sendable {
                 do { businessKey = try BusinessKey.validate(key) } catch { throw APIError.unprocessable("businessKey: \(error)", field: "businessKey") }
             }
             let comment = try Self.string(body, "comment", max: 500)
-            let program = loyalty.program
             let result = try await mapping {
-                try await loyalty.ledger.apply(operation, cardNumber: n, businessKey: businessKey, comment: comment, program: program)
+                try await loyalty.apply(operation, cardNumber: n, businessKey: businessKey, comment: comment)
             }
             return (result.replayed ? .ok : .created, .object([
                 "entry": Self.describe(result.entry), "balance": .integer(result.card.balance), "card": describe(result.card),
@@ -264,7 +262,7 @@ struct CardRoutes: Sendable {
             guard let v = Int64(c), v > 0 else { throw APIError.badRequest("cursor must come from nextCursor", field: "cursor") }
             cursor = v
         }
-        let page = try await loyalty.ledger.entries(accountID: card.accountID, before: cursor, limit: limit + 1)
+        let page = try await loyalty.entries(of: card, before: cursor, limit: limit + 1)
         let items = page.prefix(limit)
         return .json(.object([
             "items": .array(items.map(Self.describe)), "balance": .integer(card.balance),
@@ -275,14 +273,13 @@ struct CardRoutes: Sendable {
     @Sendable func pass(_ request: Request, context: Context) async throws -> Response {
         _ = try context.require(.crm)
         let card = try await existing(try number(context))
-        guard let record = try await loyalty.passes.store.pass(passTypeIdentifier: card.passTypeIdentifier, serialNumber: card.serialNumber) else {
+        guard let (bytes, modifiedAt) = try await loyalty.signedPass(of: card) else {
             throw APIError.notFound("card \(card.number) has no pass")
         }
-        let bytes = try await loyalty.passes.signedPass(record)
         return Response(
             status: .ok,
             headers: [.contentType: "application/vnd.apple.pkpass", .contentDisposition: "attachment; filename=\"\(card.number).pkpass\"",
-                      .lastModified: HTTPDate.format(record.modifiedAt)],
+                      .lastModified: HTTPDate.format(modifiedAt)],
             body: .init(byteBuffer: bytes))
     }
 }

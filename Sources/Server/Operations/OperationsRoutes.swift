@@ -13,7 +13,7 @@ struct OperationsRoutes<Context: RequestContext>: Sendable {
 
     @Sendable func health(_ request: Request, context: Context) async throws -> Response {
         do {
-            try await service.store.ping()
+            try await service.checkStorage()
             return .json(.object(["status": .string("ok"), "database": .string("ok")]))
         } catch {
             context.logger.error("health check: database unreachable", metadata: ["error": "\(error)"])

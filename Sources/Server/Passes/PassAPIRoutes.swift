@@ -75,7 +75,7 @@ struct PassAPIRoutes: Sendable {
 
     func record(_ context: Context) async throws -> PassRecord {
         let serial = try context.parameters.segment("serial")
-        guard let record = try await service.store.pass(passTypeIdentifier: service.passTypeIdentifier, serialNumber: serial) else {
+        guard let record = try await service.pass(serialNumber: serial) else {
             throw APIError.notFound("no pass with serial number \(serial)")
         }
         return record

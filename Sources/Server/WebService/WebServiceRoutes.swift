@@ -60,8 +60,8 @@ struct WebServiceRoutes<Context: RequestContext>: Sendable {
         guard let pushToken = body["pushToken"]?.stringValue else { throw APIError.badRequest("pushToken (string) is required", field: "pushToken") }
         let token: WalletPushToken
         do { token = try WalletPushToken(pushToken, client: client) } catch { throw APIError.badRequest("pushToken: \(error.description)", field: "pushToken") }
-        let outcome = try await service.store.register(
-            deviceLibraryIdentifier: device, pushToken: token.stored, client: client, passTypeIdentifier: passType, serialNumber: serial)
+        let outcome = try await service.register(
+            device: device, pushToken: token.stored, client: client, passTypeIdentifier: passType, serialNumber: serial)
         switch outcome {
         case .created:
             service.metrics.registration("created")
@@ -82,7 +82,7 @@ struct WebServiceRoutes<Context: RequestContext>: Sendable {
             guard let tag = Int64(raw), tag >= 0 else { throw APIError.badRequest("passesUpdatedSince must be a tag this server returned", field: "passesUpdatedSince") }
             since = tag
         }
-        guard let changed = try await service.store.changedSerials(deviceLibraryIdentifier: device, passTypeIdentifier: passType, since: since) else {
+        guard let changed = try await service.changedSerials(device: device, passTypeIdentifier: passType, since: since) else {
             return Response(status: .noContent)
         }
         // lastUpdated must be a JSON string: a number makes devices stop fetching.
@@ -97,7 +97,7 @@ struct WebServiceRoutes<Context: RequestContext>: Sendable {
         let passType = try context.parameters.segment("passType")
         let serial = try context.parameters.segment("serial")
         _ = try authenticate(request, passType: passType, serial: serial)
-        try await service.store.unregister(deviceLibraryIdentifier: device, passTypeIdentifier: passType, serialNumber: serial)
+        try await service.unregister(device: device, passTypeIdentifier: passType, serialNumber: serial)
         return Response(status: .ok)
     }
 
