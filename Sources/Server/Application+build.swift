@@ -5,7 +5,7 @@ import Logging
 public func buildRouter(
     service: PassService, loyalty: LoyaltyService, distribution: DistributionService?, adminToken: String, metrics: ServerMetrics, maxBodyBytes: Int,
     deviceLog: DeviceLogSettings = DeviceLogSettings(), trustForwardedFor: Bool = false,
-    broadcastCreated: @escaping @Sendable () -> Void = {}
+    broadcasts: BroadcastRunner
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: UnexpectedErrorMiddleware())
@@ -19,7 +19,7 @@ public func buildRouter(
     PassAPIRoutes(service: service, maxBodyBytes: maxBodyBytes).register(on: api)
     CardRoutes(loyalty: loyalty, maxBodyBytes: maxBodyBytes).register(on: api)
     ProgramRoutes(loyalty: loyalty, maxBodyBytes: maxBodyBytes).register(on: api)
-    BroadcastRoutes(loyalty: loyalty, wake: broadcastCreated, maxBodyBytes: maxBodyBytes).register(on: api)
+    BroadcastRoutes(loyalty: loyalty, broadcasts: broadcasts, maxBodyBytes: maxBodyBytes).register(on: api)
     if let distribution {
         let pages = Pages()
         LinkRoutes(distribution: distribution, pages: pages).register(on: router)

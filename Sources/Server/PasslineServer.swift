@@ -130,7 +130,7 @@ public struct PasslineServer: Sendable {
         let router = buildRouter(
             service: service, loyalty: loyalty, distribution: distribution, adminToken: adminToken, metrics: metrics, maxBodyBytes: configuration.maxBodyBytes,
             deviceLog: configuration.deviceLog, trustForwardedFor: configuration.distribution.trustForwardedFor,
-            broadcastCreated: { [broadcasts] in broadcasts.wake() })
+            broadcasts: broadcasts)
         var services: [any Service] = [broadcasts, DistributionWorker(distribution: distribution), push.lifecycleService]
         services.append(VersionListener(database: database))
         let fastPath = CachedPassFastPath(service: service, serverName: "Passline")

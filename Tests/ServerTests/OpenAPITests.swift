@@ -129,7 +129,7 @@ import Testing
         try await TestServer.run(.sqlite) { s, _ in
             let router = buildRouter(
                 service: s.service, loyalty: s.server.loyalty, distribution: s.server.distribution, adminToken: s.server.adminToken, metrics: s.server.metrics,
-                maxBodyBytes: s.server.configuration.maxBodyBytes)
+                maxBodyBytes: s.server.configuration.maxBodyBytes, broadcasts: s.server.broadcasts)
             let served = Set(router.routes.map { Route(method: $0.method.rawValue, path: Self.template($0.path.description)) })
             #expect(served.count >= 20, "the router lists only \(served.count) routes")
             let undocumented = served.subtracting(documented).sorted()

@@ -9,10 +9,8 @@ import Storage
 struct BroadcastRoutes: Sendable {
     typealias Context = AppRequestContext
     let loyalty: LoyaltyService
-    /// Tells the runner a broadcast was created.
-    let wake: @Sendable () -> Void
+    let broadcasts: BroadcastRunner
     let maxBodyBytes: Int
-    var store: BroadcastStore { BroadcastStore(database: loyalty.ledger.database) }
 
     /// A CSV of phones can be large: this route takes up to 16 MiB (≈ a million phones) whatever the general limit.
     static let maxBroadcastBody = 16 * 1024 * 1024
@@ -56,7 +54,7 @@ struct BroadcastRoutes: Sendable {
     @Sendable func create(_ request: Request, context: Context) async throws -> Response {
         let identity = try context.require(.admin)
         let (bytes, body) = try await request.jsonBody(limit: max(maxBodyBytes, Self.maxBroadcastBody))
-        let template = try loyalty.passes.factory(loyalty.template).template
+        let template = try loyalty.cardTemplate()
         var parsed = try BroadcastRequest(body, program: loyalty.program, languages: BroadcastMessage.languages(of: template))
         if let header = request.headers[Idempotency.header] {
             guard IdempotencyKey(header) != nil else {
@@ -74,9 +72,8 @@ struct BroadcastRoutes: Sendable {
             // the same here as on the rest of the API.
             parsed.broadcast.requestHash = IdempotencyKey.fingerprint(method: request.method.rawValue, path: request.uri.path, body: bytes)
         }
-        switch try await store.create(parsed.broadcast) {
+        switch try await broadcasts.create(parsed.broadcast) {
         case .created(let b):
-            wake()
             return Self.accepted(b, replayed: false)
         case .replayed(let b):
             return Self.accepted(b, replayed: true)
@@ -92,14 +89,14 @@ struct BroadcastRoutes: Sendable {
     @Sendable func show(_ request: Request, context: Context) async throws -> Response {
         _ = try context.require(.admin)
         let id = try id(context)
-        guard let b = try await store.broadcast(id: id) else { throw APIError.notFound("no broadcast \(id)") }
+        guard let b = try await broadcasts.broadcast(id: id) else { throw APIError.notFound("no broadcast \(id)") }
         return .json(Self.describe(b))
     }
 
     @Sendable func cancel(_ request: Request, context: Context) async throws -> Response {
         _ = try context.require(.admin)
         let id = try id(context)
-        switch try await store.cancel(id: id) {
+        switch try await broadcasts.cancel(id: id) {
         case .cancelled(let b): return .json(Self.describe(b))
         case .final(let b): throw APIError(.conflict, "broadcast \(id) is already \(b.state.rawValue)")
         case .notFound: throw APIError.notFound("no broadcast \(id)")

@@ -42,6 +42,11 @@ extension LoyaltyService {
         try await ledger.entries(accountID: card.accountID, before: cursor, limit: limit)
     }
 
+    /// The template cards' passes are built from.
+    func cardTemplate() throws -> PassTemplate {
+        try passes.factory(template).template
+    }
+
     /// The card's signed `.pkpass` as a device would get it now, and when the pass last changed;
     /// nil when the card has no pass.
     func signedPass(of card: CardRecord) async throws -> (bytes: ByteBuffer, modifiedAt: Date)? {

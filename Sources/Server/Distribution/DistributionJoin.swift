@@ -45,7 +45,8 @@ extension DistributionService {
     /// The second step's outcome.
     public enum JoinConfirm: Sendable {
         case joined(cards: [CardRecord], link: IssuedLink, smsSent: Bool)
-        case wrong(attemptsLeft: Int)
+        /// A wrong code; the (masked) phone it went to, to show again.
+        case wrong(attemptsLeft: Int, maskedPhone: String)
         case expired
         case exhausted
         /// Confirmed already (or being confirmed by a concurrent request): nothing is issued
@@ -158,7 +159,7 @@ extension DistributionService {
         case .exhausted: return .exhausted
         case .wrong(let left):
             guard try await store.updateOtp(id: requestID, from: stored.attemptsLeft, to: left, confirmed: false, now: now) else { return .unknown }
-            return left == 0 ? .exhausted : .wrong(attemptsLeft: left)
+            return left == 0 ? .exhausted : .wrong(attemptsLeft: left, maskedPhone: Self.masked(request.phone.e164))
         case .accepted:
             // The code's use, the cards, the link, its SMS and the CRM webhook commit together: a
             // crash leaves the request as it was (confirm again), never half issued.

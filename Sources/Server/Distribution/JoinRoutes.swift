@@ -123,8 +123,7 @@ struct JoinRoutes: Sendable {
             // 409: the request is in a state (confirmed) that this action does not apply to; its
             // id is no login, so nothing is shown or issued again.
             return pages.message(locale, key: "joinDone", status: .conflict, action: "/join", detail: masked)
-        case .wrong(let left):
-            let masked = (try? await distribution.store.joinRequest(id: id)).flatMap { $0 }.map { DistributionService.masked($0.request.phone.e164) } ?? ""
+        case .wrong(let left, let masked):
             return codePage(locale, request: id, maskedPhone: masked, error: t["codeWrong"]!.replacingOccurrences(of: "%d", with: String(left)), status: .unprocessableContent)
         case .joined(let cards, let link, let smsSent):
             var values = CardPreview.download(url: link.url)

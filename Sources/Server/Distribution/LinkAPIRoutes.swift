@@ -9,7 +9,7 @@ struct LinkAPIRoutes: Sendable {
     typealias Context = AppRequestContext
     let distribution: DistributionService
     let maxBodyBytes: Int
-    var idempotency: Idempotency { Idempotency(database: distribution.loyalty.ledger.database) }
+    var idempotency: Idempotency { Idempotency(database: distribution.store.database) }
 
     func register(on router: some RouterMethods<Context>) {
         router.post("cards/:number/link", use: createLink)
@@ -68,7 +68,7 @@ struct LinkAPIRoutes: Sendable {
 
     func activeCard(_ context: Context) async throws -> CardRecord {
         let number = try context.parameters.segment("number")
-        guard let card = try await distribution.loyalty.ledger.card(number: number) else { throw APIError.notFound("no card \(number)") }
+        guard let card = try await distribution.loyalty.card(number: number) else { throw APIError.notFound("no card \(number)") }
         guard card.status == .active else { throw APIError(.conflict, "card \(number) is blocked: its link would not deliver") }
         return card
     }
@@ -87,8 +87,8 @@ struct LinkAPIRoutes: Sendable {
     @Sendable func revokeLinks(_ request: Request, context: Context) async throws -> Response {
         _ = try context.require(.crm)
         let number = try context.parameters.segment("number")
-        guard let card = try await distribution.loyalty.ledger.card(number: number) else { throw APIError.notFound("no card \(number)") }
-        let n = try await distribution.store.revokeLinks(cardNumber: card.number, accountID: card.accountID)
+        guard let card = try await distribution.loyalty.card(number: number) else { throw APIError.notFound("no card \(number)") }
+        let n = try await distribution.revokeLinks(of: card)
         return .json(.object(["cardNumber": .string(card.number), "revoked": .integer(Int64(n))]))
     }
 
@@ -115,7 +115,7 @@ struct LinkAPIRoutes: Sendable {
         _ = try context.require(.crm)
         let text = try context.parameters.segment("id")
         guard let id = Int64(text), id > 0 else { throw APIError.badRequest("id must be a message id (a positive whole number)", field: "id") }
-        guard let message = try await distribution.store.sms(id: id) else { throw APIError.notFound("no message \(id)") }
+        guard let message = try await distribution.sms(id: id) else { throw APIError.notFound("no message \(id)") }
         return .json(Self.describe(message))
     }
 }

@@ -37,10 +37,10 @@ struct LinkRoutes: Sendable {
         let wantsPass = request.uri.queryParameters.get("download") == "1" || DeviceKind(userAgent: request.headers[.userAgent]) == .appleWallet
         if wantsPass {
             let response = try await download(resolved)
-            try await distribution.store.count(linkID: resolved.link.id, download: true)
+            try await distribution.noteVisit(of: resolved.link, download: true)
             return response
         }
-        try await distribution.store.count(linkID: resolved.link.id, download: false)
+        try await distribution.noteVisit(of: resolved.link, download: false)
         let program = distribution.loyalty.program
         var values = CardPreview.download(url: "\(distribution.publicURL)/p/\(token)")
         values["cards"] = CardPreview.cards(resolved.cards, loyalty: distribution.loyalty)
