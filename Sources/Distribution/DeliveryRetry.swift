@@ -1,6 +1,7 @@
 // When to try an undelivered message or webhook again: growing waits with jitter, a fixed number
 // of attempts, and a deadline after which a message is worthless (a code after it expired).
 
+import Core
 import Foundation
 
 /// Retry rules for outbox deliveries.
@@ -18,6 +19,11 @@ public struct DeliveryRetry: Sendable, Hashable {
         self.maximumDelay = maximumDelay
     }
 
+    /// The schedule: ±20 % around `min(maximumDelay, initialDelay × 2^(attempt − 1))` (see ``Backoff``).
+    public var backoff: Backoff {
+        Backoff(base: .nanoseconds(Int64(initialDelay * 1e9)), cap: .nanoseconds(Int64(maximumDelay * 1e9)), jitter: .proportional(0.2))
+    }
+
     /// What to do after a failed attempt.
     public enum Next: Sendable, Hashable {
         /// Try again at this time.
@@ -31,8 +37,7 @@ public struct DeliveryRetry: Sendable, Hashable {
     /// the retry would come after `deadline`.
     public func next(afterAttempt attempt: Int, retryable: Bool, now: Date, deadline: Date? = nil, jitter: Double) -> Next {
         guard retryable, attempt < maximumAttempts else { return .giveUp }
-        let base = min(maximumDelay, initialDelay * pow(2, Double(attempt - 1)))
-        let at = now.addingTimeInterval(base * (0.8 + 0.4 * min(1, max(0, jitter))))
+        let at = now.addingTimeInterval(backoff.delay(retry: attempt - 1, unit: jitter).timeInterval)
         if let deadline, at >= deadline { return .giveUp }
         return .retry(at: at)
     }

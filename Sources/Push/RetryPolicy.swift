@@ -1,4 +1,6 @@
-/// Capped exponential back-off with full jitter.
+import Core
+
+/// Capped exponential back-off with full jitter, with APNs's own rules on top (attempts, 429s).
 ///
 /// Full jitter (a uniform draw from zero to the ceiling) spreads a burst of failed pushes across the
 /// whole window, so a recovering APNs is not hit by synchronised retries.
@@ -29,18 +31,13 @@ public struct RetryPolicy: Hashable, Sendable {
         self.rateLimitedMinimum = rateLimitedMinimum
     }
 
+    /// The schedule: full jitter under `min(cap, base × 2^attempt)` (see ``Backoff``).
+    public var backoff: Backoff { Backoff(base: base, cap: cap, jitter: .full) }
+
     /// The upper bound of the delay before retry number `attempt` (0 for the first retry):
     /// `min(cap, base × 2^attempt)`. Non-decreasing in `attempt`.
     public func ceiling(attempt: Int) -> Duration {
-        let baseNanos = base.nanoseconds
-        let capNanos = cap.nanoseconds
-        var ceiling = baseNanos
-        // Doubling stops at the cap, so huge attempt numbers can't overflow.
-        for _ in 0..<max(0, attempt) {
-            if ceiling >= capNanos / 2 { return cap }
-            ceiling *= 2
-        }
-        return .nanoseconds(min(ceiling, capNanos))
+        backoff.ceiling(retry: attempt)
     }
 
     /// A jittered delay before retry number `attempt`: uniform in `[0, ceiling(attempt)]`, or for a
@@ -50,20 +47,9 @@ public struct RetryPolicy: Hashable, Sendable {
         rateLimited: Bool = false,
         using generator: inout some RandomNumberGenerator
     ) -> Duration {
-        let ceilingNanos = ceiling(attempt: attempt).nanoseconds
-        let floorNanos = rateLimited ? rateLimitedMinimum.nanoseconds : 0
+        let ceilingNanos = ceiling(attempt: attempt).wholeNanoseconds
+        let floorNanos = rateLimited ? rateLimitedMinimum.wholeNanoseconds : 0
         let upper = max(floorNanos, ceilingNanos)
         return .nanoseconds(Int64.random(in: floorNanos...upper, using: &generator))
-    }
-}
-
-extension Duration {
-    /// Whole nanoseconds, saturating; durations here are minutes at most.
-    var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        if overflow { return seconds < 0 ? .min : .max }
-        return scaled.addingReportingOverflow(attoseconds / 1_000_000_000).overflow
-            ? .max : scaled + attoseconds / 1_000_000_000
     }
 }

@@ -18,21 +18,16 @@ import Testing
 
     @Test func aSignalWakesAWaiter() async {
         let signal = ChangeSignal()
-        let clock = ContinuousClock()
-        let start = clock.now
-        async let woke = signal.wait(timeout: .seconds(30))
+        async let woke = signal.wait(timeout: .seconds(300))
         try? await Task.sleep(for: .milliseconds(50))
         signal.signal()
+        // true is the signal's answer (a timeout answers false): no clock needed.
         #expect(await woke)
-        #expect(clock.now - start < .seconds(10))
     }
 
     @Test func aWaitTimesOutAndLeavesNothingPending() async {
         let signal = ChangeSignal()
-        let clock = ContinuousClock()
-        let start = clock.now
         #expect(await signal.wait(timeout: .milliseconds(50)) == false)
-        #expect(clock.now - start >= .milliseconds(50))
         // The timer's expiry is not a signal: the next wait times out too.
         #expect(await signal.wait(timeout: .milliseconds(50)) == false)
         signal.signal()

@@ -1,3 +1,4 @@
+import Core
 import Logging
 import NIOCore
 import NIOHTTP2
@@ -62,7 +63,7 @@ final class APNsPool: Sendable {
         ].min()!
         // Deadlines are checked this often: a fraction of the shortest period, within [5 ms, 250 ms].
         let tick = min(max(shortest / 5, .milliseconds(5)), .milliseconds(250))
-        self.tickInterval = .nanoseconds(tick.nanoseconds)
+        self.tickInterval = .nanoseconds(tick.wholeNanoseconds)
         self.locked = Mutex(Locked(state: State(settings: settings, seed: UInt64.random(in: .min ... .max))))
     }
 
@@ -130,7 +131,7 @@ final class APNsPool: Sendable {
         shared.logger.debug("connecting to APNs", metadata: ["connection": "\(id)"])
         ClientBootstrap(group: loop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .connectTimeout(.nanoseconds(shared.connectTimeout.nanoseconds))
+            .connectTimeout(.nanoseconds(shared.connectTimeout.wholeNanoseconds))
             .channelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture { try self.configure(channel, id: id) }
             }
