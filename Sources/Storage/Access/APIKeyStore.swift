@@ -56,14 +56,15 @@ public struct APIKeyStore: Sendable {
                 "SELECT id, name, scopes, created_at, revoked_at FROM api_keys WHERE id = $1 AND secret_hash = $2",
                 [.text(String(parts[1])), .text(Self.hash(parts[2]))])
         }
-        return rows.first.map(Self.record).flatMap { $0.revoked ? nil : $0 }
+        return try rows.first.map(Self.record).flatMap { $0.revoked ? nil : $0 }
     }
 
-    static func record(_ r: SQLRow) -> APIKeyRecord {
-        APIKeyRecord(
-            id: r.text(0) ?? "", name: r.text(1) ?? "",
-            scopes: Set((r.text(2) ?? "").split(separator: ",").compactMap { APIScope(rawValue: String($0)) }),
-            createdAt: Date(timeIntervalSince1970: TimeInterval(r.int(3) ?? 0)), revoked: r.int(4) != nil)
+    static func record(_ r: SQLRow) throws -> APIKeyRecord {
+        // A scope this version does not know (written by a newer one) grants nothing here.
+        try APIKeyRecord(
+            id: r.text(0, "api_keys.id"), name: r.text(1, "api_keys.name"),
+            scopes: Set(r.text(2, "api_keys.scopes").split(separator: ",").compactMap { APIScope(rawValue: String($0)) }),
+            createdAt: r.date(3, "api_keys.created_at"), revoked: r.optionalInt(4, "api_keys.revoked_at") != nil)
     }
 
     public func list() async throws -> [APIKeyRecord] {

@@ -54,9 +54,12 @@ public struct IdempotencyStore: Sendable {
             guard !claimed.isEmpty else {
                 guard let row = try await db.query(
                     "SELECT request_hash, status, response FROM idempotency_keys WHERE scope = $1 AND key = $2", [.text(scope), .text(key)]
-                ).first, let hash = row.text(0), let status = row.int(1), let body = row.text(2) else {
+                ).first else {
                     throw DatabaseError("idempotency key \(key) conflicted but could not be read")
                 }
+                let hash = try row.text(0, "idempotency_keys.request_hash")
+                let status = try row.int(1, "idempotency_keys.status")
+                let body = try row.text(2, "idempotency_keys.response")
                 if hash != requestHash { return .mismatch }
                 return status == 0 ? .abandoned : .replay(StoredResponse(status: Int(status), body: body))
             }

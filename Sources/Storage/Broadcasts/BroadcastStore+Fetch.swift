@@ -32,7 +32,7 @@ extension BroadcastStore {
             let n = Self.passColumnCount
             let rest = SQLRow(columns: Array(row.columns[n...]), values: Array(row.values[n...]))
             guard rest[0] != .null else { return (pass, nil, nil) }
-            return (pass, try LedgerStore.card(rest), rest.text(12))
+            return (pass, try LedgerStore.card(rest), try rest.optionalText(12, "broadcasts.promo"))
         }
     }
 
@@ -49,7 +49,7 @@ extension BroadcastStore {
                 SELECT \(LedgerStore.cardColumns), b.promo FROM cards c JOIN accounts a ON a.id = c.account_id
                 LEFT JOIN broadcasts b ON b.id = c.broadcast_id WHERE c.pass_type_id = $1 AND c.serial_number = $2
                 """, [.text(passTypeIdentifier), .text(serialNumber)]
-            ).first.map { row in (try LedgerStore.card(row), row.text(12)) }
+            ).first.map { row in (try LedgerStore.card(row), try row.optionalText(12, "broadcasts.promo")) }
         }
     }
 
@@ -60,7 +60,7 @@ extension BroadcastStore {
             try await db.query(
                 "SELECT b.promo FROM cards c JOIN broadcasts b ON b.id = c.broadcast_id WHERE c.pass_type_id = $1 AND c.serial_number = $2",
                 [.text(passTypeIdentifier), .text(serialNumber)]
-            ).first?.text(0)
+            ).first?.optionalText(0, "broadcasts.promo")
         }
     }
 

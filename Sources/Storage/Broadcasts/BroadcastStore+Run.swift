@@ -71,7 +71,7 @@ extension BroadcastStore {
     public func cancel(id: Int64, now: Date = Date()) async throws -> BroadcastCancellation {
         try await database.transaction { db in
             let lock = db.dialect == .postgres ? " FOR UPDATE" : ""
-            guard let state = try await db.query("SELECT state FROM broadcasts WHERE id = $1\(lock)", [.integer(id)]).first?.text(0).flatMap(BroadcastState.init) else {
+            guard let state: BroadcastState = try await db.query("SELECT state FROM broadcasts WHERE id = $1\(lock)", [.integer(id)]).first?.value(0, "broadcasts.state") else {
                 return .notFound
             }
             if state.canMove(to: .cancelled) {
@@ -136,13 +136,15 @@ extension BroadcastStore {
                 FROM broadcasts WHERE id = $1\(pg ? " FOR UPDATE" : "")
                 """, [.integer(id)]
             ).first else { return .stopped }
-            guard row.text(0) == BroadcastState.running.rawValue, row.text(1) == owner else { return .stopped }
-            let cursor = row.int(2) ?? 0
-            let last = row.int(3) ?? 0
-            let points = row.int(4) ?? 0
-            let audience = try JSONValue(parsing: Array((row.text(5) ?? "{}").utf8))
-            let started = row.int(6) ?? seconds
-            let recordedBefore = row.int(7) ?? 0
+            guard try row.value(0, "broadcasts.state") == BroadcastState.running, try row.optionalText(1, "broadcasts.lease_owner") == owner else {
+                return .stopped
+            }
+            let cursor = try row.int(2, "broadcasts.cursor")
+            let last = try row.int(3, "broadcasts.last_account_id")
+            let points = try row.int(4, "broadcasts.points")
+            let audience = try JSONValue(parsing: Array(row.text(5, "broadcasts.audience").utf8))
+            let started = try row.optionalInt(6, "broadcasts.started_at") ?? seconds
+            let recordedBefore = try row.int(7, "broadcasts.pushes_recorded")
             let selection = BroadcastSelection(broadcastID: id, audience: audience)
 
             var boundary = SQLBinds()

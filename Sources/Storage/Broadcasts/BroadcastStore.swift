@@ -20,18 +20,20 @@ public struct BroadcastStore: Sendable {
     static let from = "broadcasts b LEFT JOIN broadcast_push_counts pc ON pc.broadcast_id = b.id"
 
     static func record(_ r: SQLRow) throws -> BroadcastRecord {
-        func date(_ i: Int) -> Date? { r.int(i).map { Date(timeIntervalSince1970: TimeInterval($0)) } }
         var messages: [String: String] = [:]
-        if case .object(let o) = try JSONValue(parsing: Array((r.text(1) ?? "{}").utf8)) {
+        if case .object(let o) = try JSONValue(parsing: Array(r.text(1, "broadcasts.messages").utf8)) {
             for (k, v) in o { if let s = v.stringValue { messages[k] = s } }
         }
-        return BroadcastRecord(
-            id: r.int(0) ?? 0, messages: messages, promo: r.text(2) ?? "", points: r.int(3) ?? 0,
-            audience: try JSONValue(parsing: Array((r.text(4) ?? "{}").utf8)), state: BroadcastState(rawValue: r.text(5) ?? "") ?? .failed,
-            targetedCards: r.int(6) ?? 0, targetedHouseholds: r.int(7) ?? 0, unmatched: r.int(8) ?? 0, householdsDone: r.int(9) ?? 0,
-            householdsGranted: r.int(10) ?? 0, cardsUpdated: r.int(11) ?? 0, pushesRecorded: r.int(12) ?? 0,
-            pushesSent: r.int(18) ?? 0, pushesFailed: r.int(19) ?? 0, fetched: r.int(13) ?? 0, error: r.text(14),
-            createdAt: date(15) ?? Date(timeIntervalSince1970: 0), startedAt: date(16), finishedAt: date(17))
+        return try BroadcastRecord(
+            id: r.int(0, "broadcasts.id"), messages: messages, promo: r.text(2, "broadcasts.promo"), points: r.int(3, "broadcasts.points"),
+            audience: JSONValue(parsing: Array(r.text(4, "broadcasts.audience").utf8)), state: r.value(5, "broadcasts.state"),
+            targetedCards: r.int(6, "broadcasts.targeted_cards"), targetedHouseholds: r.int(7, "broadcasts.targeted_households"),
+            unmatched: r.int(8, "broadcasts.unmatched"), householdsDone: r.int(9, "broadcasts.households_done"),
+            householdsGranted: r.int(10, "broadcasts.households_granted"), cardsUpdated: r.int(11, "broadcasts.cards_updated"),
+            pushesRecorded: r.int(12, "broadcasts.pushes_recorded"), pushesSent: r.int(18, "broadcast_push_counts.sent"),
+            pushesFailed: r.int(19, "broadcast_push_counts.failed"), fetched: r.int(13, "broadcasts.fetched"),
+            error: r.optionalText(14, "broadcasts.error"), createdAt: r.date(15, "broadcasts.created_at"),
+            startedAt: r.optionalDate(16, "broadcasts.started_at"), finishedAt: r.optionalDate(17, "broadcasts.finished_at"))
     }
 
     static func json(_ value: JSONValue) -> SQLValue { .text(String(decoding: value.serialized(), as: UTF8.self)) }

@@ -208,7 +208,6 @@ public struct DistributionStore: Sendable {
         self.database = database
     }
 
-    static func date(_ v: Int64?) -> Date? { v.map { Date(timeIntervalSince1970: TimeInterval($0)) } }
     static func seconds(_ d: Date) -> Int64 { Int64(d.timeIntervalSince1970.rounded(.down)) }
     static func optionalText(_ s: String?) -> SQLValue { s.map(SQLValue.text) ?? .null }
     static func optionalInt(_ i: Int64?) -> SQLValue { i.map(SQLValue.integer) ?? .null }
@@ -217,11 +216,12 @@ public struct DistributionStore: Sendable {
 
     static let linkColumns = "id, scope, card_number, account_id, generation, opens, downloads, created_at, revoked_at"
 
-    static func link(_ r: SQLRow) -> DownloadLinkRecord {
-        DownloadLinkRecord(
-            id: r.int(0) ?? 0, scope: DownloadLinkRecord.Scope(rawValue: r.text(1) ?? "") ?? .card, cardNumber: r.text(2), accountID: r.int(3),
-            generation: r.int(4) ?? 0, opens: r.int(5) ?? 0, downloads: r.int(6) ?? 0, createdAt: date(r.int(7)) ?? Date(timeIntervalSince1970: 0),
-            revokedAt: date(r.int(8)))
+    static func link(_ r: SQLRow) throws -> DownloadLinkRecord {
+        try DownloadLinkRecord(
+            id: r.int(0, "download_links.id"), scope: r.value(1, "download_links.scope"), cardNumber: r.optionalText(2, "download_links.card_number"),
+            accountID: r.optionalInt(3, "download_links.account_id"), generation: r.int(4, "download_links.generation"),
+            opens: r.int(5, "download_links.opens"), downloads: r.int(6, "download_links.downloads"),
+            createdAt: r.date(7, "download_links.created_at"), revokedAt: r.optionalDate(8, "download_links.revoked_at"))
     }
 
     /// The link row of a card, created on first use.
@@ -246,7 +246,7 @@ public struct DistributionStore: Sendable {
         guard let row = try await db.query("SELECT \(Self.linkColumns) FROM download_links WHERE \(column) = $1", [value]).first else {
             throw DatabaseError("download link row for \(column) vanished")
         }
-        return Self.link(row)
+        return try Self.link(row)
     }
 
     public func link(id: Int64) async throws -> DownloadLinkRecord? {
@@ -288,10 +288,12 @@ public struct DistributionStore: Sendable {
 
     static func sms(_ r: SQLRow) throws -> SmsRecord {
         try SmsRecord(
-            id: r.int(0) ?? 0, phone: r.phone(1, "sms_outbox.phone"), kind: r.text(2) ?? "", text: r.text(3) ?? "", sender: r.text(4),
-            state: DeliveryState(rawValue: r.text(5) ?? "") ?? .failed, attempts: Int(r.int(6) ?? 0), nextAt: date(r.int(7)) ?? Date(timeIntervalSince1970: 0),
-            deadline: date(r.int(8)), lastError: r.text(9), provider: r.text(10), providerID: r.text(11), cardNumber: r.text(12), entryID: r.int(13),
-            createdAt: date(r.int(14)) ?? Date(timeIntervalSince1970: 0), sentAt: date(r.int(15)))
+            id: r.int(0, "sms_outbox.id"), phone: r.phone(1, "sms_outbox.phone"), kind: r.text(2, "sms_outbox.kind"), text: r.text(3, "sms_outbox.text"),
+            sender: r.optionalText(4, "sms_outbox.sender"), state: r.value(5, "sms_outbox.state"), attempts: Int(r.int(6, "sms_outbox.attempts")),
+            nextAt: r.date(7, "sms_outbox.next_at"), deadline: r.optionalDate(8, "sms_outbox.deadline_at"), lastError: r.optionalText(9, "sms_outbox.last_error"),
+            provider: r.optionalText(10, "sms_outbox.provider"), providerID: r.optionalText(11, "sms_outbox.provider_id"),
+            cardNumber: r.optionalText(12, "sms_outbox.card_number"), entryID: r.optionalInt(13, "sms_outbox.entry_id"),
+            createdAt: r.date(14, "sms_outbox.created_at"), sentAt: r.optionalDate(15, "sms_outbox.sent_at"))
     }
 
     /// Counts a message's parts against `budget` (in the same transaction), as
@@ -398,16 +400,19 @@ public struct DistributionStore: Sendable {
 
     static func join(_ r: SQLRow) throws -> JoinRequestRecord {
         try JoinRequestRecord(
-            id: r.text(0) ?? "", phone: r.phone(1, "join_requests.phone"), name: r.text(2) ?? "", children: strings(r.text(3)), locale: r.text(4) ?? "ru",
-            policyURL: r.text(5) ?? "", consentAt: date(r.int(6)) ?? Date(timeIntervalSince1970: 0), ip: r.text(7), userAgent: r.text(8),
-            state: JoinRequestRecord.State(rawValue: r.text(9) ?? "") ?? .failed, cardNumbers: strings(r.text(10)),
-            createdAt: date(r.int(11)) ?? Date(timeIntervalSince1970: 0), completedAt: date(r.int(12)))
+            id: r.text(0, "join_requests.id"), phone: r.phone(1, "join_requests.phone"), name: r.text(2, "join_requests.name"),
+            children: strings(r.text(3, "join_requests.children")), locale: r.text(4, "join_requests.locale"),
+            policyURL: r.text(5, "join_requests.policy_url"), consentAt: r.date(6, "join_requests.consent_at"),
+            ip: r.optionalText(7, "join_requests.ip"), userAgent: r.optionalText(8, "join_requests.user_agent"),
+            state: r.value(9, "join_requests.state"), cardNumbers: strings(r.optionalText(10, "join_requests.card_numbers")),
+            createdAt: r.date(11, "join_requests.created_at"), completedAt: r.optionalDate(12, "join_requests.completed_at"))
     }
 
-    static func otp(_ r: SQLRow) -> OtpRecord {
-        OtpRecord(
-            id: r.text(0) ?? "", phone: r.text(1) ?? "", codeHash: r.text(2) ?? "", expiresAt: date(r.int(3)) ?? Date(timeIntervalSince1970: 0),
-            attemptsLeft: Int(r.int(4) ?? 0), createdAt: date(r.int(5)) ?? Date(timeIntervalSince1970: 0), confirmedAt: date(r.int(6)))
+    static func otp(_ r: SQLRow) throws -> OtpRecord {
+        try OtpRecord(
+            id: r.text(0, "otp_codes.id"), phone: r.text(1, "otp_codes.phone"), codeHash: r.text(2, "otp_codes.code_hash"),
+            expiresAt: r.date(3, "otp_codes.expires_at"), attemptsLeft: Int(r.int(4, "otp_codes.attempts_left")),
+            createdAt: r.date(5, "otp_codes.created_at"), confirmedAt: r.optionalDate(6, "otp_codes.confirmed_at"))
     }
 
     /// Stores a registration, its code and the code's message together: all or nothing, and
@@ -474,11 +479,13 @@ public struct DistributionStore: Sendable {
 
     static let webhookColumns = "id, event, url, body, state, attempts, next_at, last_error, last_status, created_at, delivered_at"
 
-    static func webhook(_ r: SQLRow) -> WebhookRecord {
-        WebhookRecord(
-            id: r.int(0) ?? 0, event: r.text(1) ?? "", url: r.text(2) ?? "", body: r.text(3) ?? "",
-            state: DeliveryState(rawValue: r.text(4) ?? "") ?? .failed, attempts: Int(r.int(5) ?? 0), nextAt: date(r.int(6)) ?? Date(timeIntervalSince1970: 0),
-            lastError: r.text(7), lastStatus: r.int(8).map(Int.init), createdAt: date(r.int(9)) ?? Date(timeIntervalSince1970: 0), deliveredAt: date(r.int(10)))
+    static func webhook(_ r: SQLRow) throws -> WebhookRecord {
+        try WebhookRecord(
+            id: r.int(0, "webhook_outbox.id"), event: r.text(1, "webhook_outbox.event"), url: r.text(2, "webhook_outbox.url"),
+            body: r.text(3, "webhook_outbox.body"), state: r.value(4, "webhook_outbox.state"), attempts: Int(r.int(5, "webhook_outbox.attempts")),
+            nextAt: r.date(6, "webhook_outbox.next_at"), lastError: r.optionalText(7, "webhook_outbox.last_error"),
+            lastStatus: r.optionalInt(8, "webhook_outbox.last_status").map(Int.init), createdAt: r.date(9, "webhook_outbox.created_at"),
+            deliveredAt: r.optionalDate(10, "webhook_outbox.delivered_at"))
     }
 
     @discardableResult
@@ -488,7 +495,7 @@ public struct DistributionStore: Sendable {
                 "INSERT INTO webhook_outbox (event, url, body, state, attempts, next_at, created_at) VALUES ($1, $2, $3, 'queued', 0, $4, $4) RETURNING \(Self.webhookColumns)",
                 [.text(event), .text(url), .text(body), .integer(Self.seconds(now))]
             ).first else { throw DatabaseError("the webhook was not queued") }
-            return Self.webhook(row)
+            return try Self.webhook(row)
         }
     }
 
@@ -548,7 +555,7 @@ public struct DistributionStore: Sendable {
                 LEFT JOIN cards c ON c.number = e.card_number WHERE e.id > $1 ORDER BY e.id LIMIT $2
                 """, [.integer(cursor), .integer(Int64(limit))]
             ).map { row in
-                NotifiableEntry(entry: LedgerStore.entry(row), phone: try row.phone(11, "accounts.phone"), cardName: row.text(12))
+                NotifiableEntry(entry: try LedgerStore.entry(row), phone: try row.phone(11, "accounts.phone"), cardName: try row.optionalText(12, "cards.name"))
             }
         }
     }

@@ -22,18 +22,23 @@ public struct LedgerStore: Sendable {
 
     static func card(_ r: SQLRow) throws -> CardRecord {
         try CardRecord(
-            number: r.text(0) ?? "", accountID: r.int(1) ?? 0, name: r.text(2) ?? "", phone: r.phone(3, "accounts.phone"), externalID: r.text(4),
-            status: CardStatus(rawValue: r.text(5) ?? "") ?? .blocked, passTypeIdentifier: r.text(6) ?? "", serialNumber: r.text(7) ?? "",
-            balance: r.int(8) ?? 0, turnover: r.int(9) ?? 0, tier: r.text(10) ?? "", createdAt: Date(timeIntervalSince1970: TimeInterval(r.int(11) ?? 0)))
+            number: r.text(0, "cards.number"), accountID: r.int(1, "cards.account_id"), name: r.text(2, "cards.name"),
+            phone: r.phone(3, "accounts.phone"), externalID: r.optionalText(4, "cards.external_id"), status: r.value(5, "cards.status"),
+            passTypeIdentifier: r.text(6, "cards.pass_type_id"), serialNumber: r.text(7, "cards.serial_number"),
+            balance: r.int(8, "accounts.balance"), turnover: r.int(9, "accounts.turnover"), tier: r.text(10, "accounts.tier"),
+            createdAt: r.date(11, "cards.created_at"))
     }
 
     static let entryColumns = "id, account_id, card_number, kind, points, amount, business_key, reverses, comment, balance_after, created_at"
 
-    static func entry(_ r: SQLRow) -> LedgerEntryRecord {
-        LedgerEntryRecord(
-            id: r.int(0) ?? 0, accountID: r.int(1) ?? 0, cardNumber: r.text(2), kind: EntryKind(rawValue: r.text(3) ?? "") ?? .adjustment,
-            points: r.int(4) ?? 0, amount: r.int(5), businessKey: r.text(6), reverses: r.int(7), comment: r.text(8),
-            balanceAfter: r.int(9) ?? 0, createdAt: Date(timeIntervalSince1970: TimeInterval(r.int(10) ?? 0)))
+    static func entry(_ r: SQLRow) throws -> LedgerEntryRecord {
+        try LedgerEntryRecord(
+            id: r.int(0, "ledger_entries.id"), accountID: r.int(1, "ledger_entries.account_id"),
+            cardNumber: r.optionalText(2, "ledger_entries.card_number"), kind: r.value(3, "ledger_entries.kind"),
+            points: r.int(4, "ledger_entries.points"), amount: r.optionalInt(5, "ledger_entries.amount"),
+            businessKey: r.optionalText(6, "ledger_entries.business_key"), reverses: r.optionalInt(7, "ledger_entries.reverses"),
+            comment: r.optionalText(8, "ledger_entries.comment"), balanceAfter: r.int(9, "ledger_entries.balance_after"),
+            createdAt: r.date(10, "ledger_entries.created_at"))
     }
 
     // MARK: reading cards
@@ -271,7 +276,7 @@ public struct LedgerStore: Sendable {
             [.integer(accountID), cardNumber.map(SQLValue.text) ?? .null, .text(kind.rawValue), .integer(points), amount.map(SQLValue.integer) ?? .null,
              businessKey.map(SQLValue.text) ?? .null, reverses.map(SQLValue.integer) ?? .null, comment.map(SQLValue.text) ?? .null,
              .integer(balance), .integer(now)])
-        return entry(rows[0])
+        return try entry(rows[0])
     }
 
     /// Every pass of the household's cards gets `tag`, and every device holding one is due a

@@ -92,12 +92,14 @@ public struct PushOutboxStore: Sendable {
                     SELECT push_token, pass_type_id FROM push_due WHERE due_at <= $2\(notIn) ORDER BY due_at LIMIT $3\(skipLocked))
                 RETURNING push_token, pass_type_id, client, generation, attempts, broadcast_id
                 """, [.integer(until), .integer(seconds), .integer(Int64(limit))] + excluded.map(SQLValue.text)
-            ).map { r in
-                DuePush(
-                    pushToken: r.text(0) ?? "", passTypeIdentifier: r.text(1) ?? "", client: WalletClient(rawValue: r.text(2) ?? "") ?? .apple,
-                    generation: r.int(3) ?? 0, attempts: Int(r.int(4) ?? 0), broadcastID: r.int(5))
-            }
+            ).map(Self.duePush)
         }
+    }
+
+    static func duePush(_ r: SQLRow) throws -> DuePush {
+        try DuePush(
+            pushToken: r.text(0, "push_due.push_token"), passTypeIdentifier: r.text(1, "push_due.pass_type_id"), client: r.value(2, "push_due.client"),
+            generation: r.int(3, "push_due.generation"), attempts: Int(r.int(4, "push_due.attempts")), broadcastID: r.optionalInt(5, "push_due.broadcast_id"))
     }
 
     /// Rows in the outbox (due now or later).

@@ -17,15 +17,13 @@ public struct RegistryStore: Sendable {
     static let passColumns = "pass_type_id, serial_number, template, variant, values_json, update_tag, modified_at, created_at"
 
     static func passRecord(_ row: SQLRow) throws -> PassRecord {
-        let json = row.text(4) ?? "{}"
-        guard case .object(let values) = try JSONValue(parsing: Array(json.utf8)) else {
-            throw DatabaseError("pass \(row.text(1) ?? "?"): stored values are not a JSON object")
+        guard case .object(let values) = try JSONValue(parsing: Array(row.text(4, "passes.values_json").utf8)) else {
+            throw DatabaseError("passes.values_json: expected a JSON object (pass \(try row.text(1, "passes.serial_number")))")
         }
-        return PassRecord(
-            passTypeIdentifier: row.text(0) ?? "", serialNumber: row.text(1) ?? "", template: row.text(2) ?? "",
-            variant: row.text(3), values: values, updateTag: row.int(5) ?? 0,
-            modifiedAt: Date(timeIntervalSince1970: TimeInterval(row.int(6) ?? 0)),
-            createdAt: Date(timeIntervalSince1970: TimeInterval(row.int(7) ?? 0)))
+        return try PassRecord(
+            passTypeIdentifier: row.text(0, "passes.pass_type_id"), serialNumber: row.text(1, "passes.serial_number"),
+            template: row.text(2, "passes.template"), variant: row.optionalText(3, "passes.variant"), values: values,
+            updateTag: row.int(5, "passes.update_tag"), modifiedAt: row.date(6, "passes.modified_at"), createdAt: row.date(7, "passes.created_at"))
     }
 
     static func json(_ values: [String: JSONValue]) -> SQLValue {
@@ -156,7 +154,8 @@ public struct RegistryStore: Sendable {
                 """,
                 [.text(deviceLibraryIdentifier), .text(passTypeIdentifier), .integer(since ?? -1)])
             guard !rows.isEmpty else { return nil }
-            return ChangedSerials(serialNumbers: rows.compactMap { $0.text(0) }, lastUpdated: rows.compactMap { $0.int(1) }.max() ?? 0)
+            return try ChangedSerials(
+                serialNumbers: rows.map { try $0.text(0, "registrations.serial_number") }, lastUpdated: rows.map { try $0.int(1, "passes.update_tag") }.max() ?? 0)
         }
     }
 
@@ -177,7 +176,7 @@ public struct RegistryStore: Sendable {
     public func device(_ deviceLibraryIdentifier: String) async throws -> DeviceRecord? {
         try await database.read { db in
             try await db.query("SELECT device_library_id, push_token, client FROM devices WHERE device_library_id = $1", [.text(deviceLibraryIdentifier)])
-                .first.map { DeviceRecord(deviceLibraryIdentifier: $0.text(0) ?? "", pushToken: $0.text(1) ?? "", client: WalletClient(rawValue: $0.text(2) ?? "") ?? .apple) }
+                .first.map { try DeviceRecord(deviceLibraryIdentifier: $0.text(0, "devices.device_library_id"), pushToken: $0.text(1, "devices.push_token"), client: $0.value(2, "devices.client")) }
         }
     }
 
