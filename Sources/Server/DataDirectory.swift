@@ -30,8 +30,6 @@ public struct DataDirectory: Sendable {
         return (value, true)
     }
 
-    // Kept for DistributionSetup's webhook secret until it calls RandomToken itself.
-    static func randomHex(_ bytes: Int) -> String { RandomToken.hex(bytes: bytes) }
 
     /// The secret that authentication tokens derive from (32 random bytes).
     public func secret(configured: String?) throws -> [UInt8] {

@@ -1,3 +1,4 @@
+import Core
 import Distribution
 import Foundation
 import Logging
@@ -17,7 +18,7 @@ extension PasslineServer {
             logger.notice("SMS go to the development sink (\(file ?? "DATA_DIR/dev-sms.jsonl") and this log); set PASSLINE_SMS_GATEWAY=http for a provider")
         }
         let webhookSecret = try settings.joinWebhookSecret.map { Array($0.utf8) }
-            ?? Array(data.readOrCreate("webhook-secret", { DataDirectory.randomHex(32) }).value.utf8)
+            ?? Array(data.readOrCreate("webhook-secret", { RandomToken.hex(bytes: 32) }).value.utf8)
         return DistributionService(
             store: DistributionStore(database: database), loyalty: loyalty, settings: settings, gateway: gateway, http: http,
             publicURL: configuration.resolvedPublicURL, secret: secret, webhookSecret: webhookSecret, logger: logger)

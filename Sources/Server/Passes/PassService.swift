@@ -1,3 +1,4 @@
+import Core
 import Crypto
 import Foundation
 import Logging
@@ -69,9 +70,7 @@ public final class PassService: Sendable {
 
     /// A new serial: 20 random base32 characters (100 bits), safe in URLs and paths.
     static func newSerialNumber() -> String {
-        let alphabet = Array("ABCDEFGHJKLMNPQRSTUVWXYZ23456789")
-        var g = SystemRandomNumberGenerator()
-        return String((0..<20).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &g)] })
+        RandomToken.string(20, alphabet: Array("ABCDEFGHJKLMNPQRSTUVWXYZ23456789"))
     }
 
     func factory(_ template: String) throws -> PassFactory {
