@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import PassBuilder
 
@@ -42,7 +43,7 @@ extension BroadcastStore {
         guard !any.isEmpty else { return nil }
         return try await database.transaction { db in
             let seconds = Int64(now.timeIntervalSince1970)
-            let free = ignoreLeases ? "" : " AND (lease_owner IS NULL OR lease_owner = $1 OR lease_until < $2)"
+            let free = ignoreLeases ? "" : " AND (lease_owner IS NULL OR lease_owner = $1 OR lease_until <= $2)"
             let lock = db.dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
             guard let id = try await db.query(
                 "SELECT id FROM broadcasts WHERE state IN ('queued', 'running')\(free) ORDER BY id LIMIT 1\(lock)",
@@ -54,7 +55,7 @@ extension BroadcastStore {
                 UPDATE broadcasts SET state = 'running', lease_owner = $1, lease_until = $2, started_at = COALESCE(started_at, $3),
                     tag_base = COALESCE(tag_base, (SELECT value FROM counters WHERE name = 'update_tag'))
                 WHERE id = $4
-                """, [.text(owner), .integer(seconds + leaseSeconds), .integer(seconds), .integer(id)])
+                """, [.text(owner), .integer(Lease(seconds: leaseSeconds).until(now: now.timeIntervalSince1970)), .integer(seconds), .integer(id)])
             return id
         }
     }
@@ -243,7 +244,7 @@ extension BroadcastStore {
                     cards_updated = cards_updated + $4, pushes_recorded = pushes_recorded + $5, lease_until = $6
                 WHERE id = $7
                 """,
-                [.integer(upper), .integer(households), .integer(granted), .integer(cards), .integer(pushes), .integer(seconds + leaseSeconds), .integer(id)])
+                [.integer(upper), .integer(households), .integer(granted), .integer(cards), .integer(pushes), .integer(Lease(seconds: leaseSeconds).until(now: now.timeIntervalSince1970)), .integer(id)])
 
             // stampPasses binds `now` as $1; the selection's binds follow.
             let (stampSelection, stampBinds) = statement([.integer(seconds)]) { h, b in "\(passes)\(h) AND \(cardRange(&b))\(changed))" }

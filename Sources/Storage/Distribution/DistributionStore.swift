@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import Loyalty
 
@@ -351,6 +352,7 @@ public struct DistributionStore: Sendable {
         try await database.transaction { db in
             let skipLocked = db.dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
             let seconds = Self.seconds(now)
+            let until = Lease(timeInterval: lease).until(now: now.timeIntervalSince1970)
             return try await db.query(
                 """
                 UPDATE \(table) SET state = 'sending', attempts = attempts + 1, next_at = $2
@@ -358,7 +360,7 @@ public struct DistributionStore: Sendable {
                 AND state IN ('queued', 'sending') AND next_at <= $1
                 RETURNING \(columns)
                 """,
-                [.integer(seconds), .integer(seconds + Int64(lease.rounded(.up))), .integer(Int64(limit))])
+                [.integer(seconds), .integer(until), .integer(Int64(limit))])
         }
     }
 

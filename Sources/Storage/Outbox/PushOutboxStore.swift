@@ -1,3 +1,4 @@
+import Core
 import Foundation
 
 /// A row of the push outbox: a device (by push token) to be told that passes of one type changed.
@@ -80,8 +81,7 @@ public struct PushOutboxStore: Sendable {
     /// Takes up to `limit` rows due at `now`, hiding them from other claims for `lease`.
     public func claim(limit: Int, now: Date = Date(), lease: Duration = .seconds(60), excluding: Set<String> = []) async throws -> [DuePush] {
         let seconds = Int64(now.timeIntervalSince1970)
-        // Rounded up: due times are whole seconds, and a lease must never end early.
-        let until = Int64(now.timeIntervalSince1970.rounded(.up)) + max(1, lease.components.seconds)
+        let until = Lease(lease).until(now: now.timeIntervalSince1970)
         let skipLocked = database.dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
         let excluded = excluding.sorted()
         let notIn = excluded.isEmpty ? "" : " AND pass_type_id NOT IN (\((0..<excluded.count).map { "$\($0 + 4)" }.joined(separator: ", ")))"
