@@ -120,8 +120,9 @@ import Testing
         try await RegistryStoreTests.withStore(engine) { store in
             try await Self.seed(store, now: Date())
             let outbox = PushOutboxStore(database: store.database)
-            try await store.database.transaction { db in
-                try await PushOutboxStore.recordDue(db, passes: "r.pass_type_id = $2", binds: [.text(Self.type)], now: 0, broadcastID: 7)
+            _ = try await store.database.transaction { db in
+                // P2 is held by both devices: one row each.
+                try await PushOutboxStore.recordDue(db, passes: .pass(passTypeIdentifier: Self.type, serialNumber: "P2"), dueAt: 0, broadcastID: 7)
             }
             let claimed = try await outbox.claim(limit: 10)
             #expect(claimed.allSatisfy { $0.broadcastID == 7 } && claimed.count == 2)

@@ -1,16 +1,5 @@
 import PassBuilder
 
-/// Bind values of one statement, numbered as they are added (`$1`, `$2`, …).
-struct SQLBinds {
-    var values: [SQLValue] = []
-
-    /// Appends a value and returns its placeholder.
-    mutating func add(_ value: SQLValue) -> String {
-        values.append(value)
-        return "$\(values.count)"
-    }
-}
-
 /// The SQL condition picking a broadcast's households (alias `a` on `accounts`) in an id range.
 struct BroadcastSelection: Sendable, Hashable {
     enum Kind: Sendable, Hashable {

@@ -94,16 +94,6 @@ extension BroadcastStore {
 
     // MARK: one batch
 
-    /// Runs a writing statement and returns how many rows it wrote, without shipping them back:
-    /// SQLite's `changes()` on the same connection, a counting CTE on PostgreSQL.
-    static func changing(_ db: any DatabaseConnection, _ sql: String, _ binds: [SQLValue]) async throws -> Int64 {
-        if db.dialect == .postgres {
-            return try await db.query("WITH w AS (\(sql) RETURNING 1) SELECT COUNT(*) FROM w", binds).first?.int(0) ?? 0
-        }
-        try await db.query(sql, binds)
-        return try await db.query("SELECT changes()").first?.int(0) ?? 0
-    }
-
     /// Runs the next batch of a running broadcast leased to `owner`, in one transaction:
     ///
     /// 1. lock the broadcast row (PostgreSQL) and check it is still running and ours;
@@ -200,43 +190,19 @@ extension BroadcastStore {
                     AND NOT EXISTS (SELECT 1 FROM ledger_entries e WHERE e.account_id = a.id AND e.business_key = \(b.add(key)))
                     """
                 }
-                granted = try await Self.changing(db, entries, entryBinds)
+                granted = try await db.changingRows(entries, entryBinds)
             }
 
             let (cardsSQL, cardsBinds) = statement { h, b in
 "UPDATE cards SET broadcast_id = \(b.add(.integer(id))) WHERE status = 'active' AND \(cardRange(&b, "account_id")) AND account_id IN (SELECT a.id FROM accounts a WHERE \(h))"
             }
-            let cards = try await Self.changing(db, cardsSQL, cardsBinds)
+            let cards = try await db.changingRows(cardsSQL, cardsBinds)
 
             // With points every card of the household shows a new balance; without, only the active ones changed.
-            let changed = points > 0 ? "" : " AND c.status = 'active'"
-            let passes = "(pass_type_id, serial_number) IN (SELECT c.pass_type_id, c.serial_number FROM accounts a JOIN cards c ON c.account_id = a.id WHERE "
-            if pg {
-                let (lockPasses, lockPassBinds) = statement { h, b in
-                    "SELECT COUNT(*) FROM (SELECT 1 FROM passes WHERE \(passes)\(h) AND \(cardRange(&b))\(changed)) ORDER BY pass_type_id, serial_number FOR UPDATE) s"
-                }
-                try await db.query(lockPasses, lockPassBinds)
-            }
-            let due = pacing.dueAt(start: started, recorded: recordedBefore, now: seconds)
-            let (pushSQL, pushBinds) = statement { h, b in
-                """
-                INSERT INTO push_due (push_token, pass_type_id, client, due_at, broadcast_id)
-                SELECT DISTINCT d.push_token, r.pass_type_id, d.client, \(b.add(.integer(due))), \(b.add(.integer(id)))
-                FROM accounts a JOIN cards c ON c.account_id = a.id
-                JOIN registrations r ON r.pass_type_id = c.pass_type_id AND r.serial_number = c.serial_number
-                JOIN devices d ON d.device_library_id = r.device_library_id
-                WHERE \(h) AND \(cardRange(&b))\(changed)\(pg ? " ORDER BY 1, 2" : "")
-                ON CONFLICT (push_token, pass_type_id) DO UPDATE SET
-                    due_at = CASE WHEN excluded.due_at < push_due.due_at THEN excluded.due_at ELSE push_due.due_at END,
-                    generation = push_due.generation + 1, attempts = 0, broadcast_id = excluded.broadcast_id
-                """
-            }
-            let pushes = try await Self.changing(db, pushSQL, pushBinds)
-            db.recordsPushesDue()
-            if pg {
-                // Delivered on commit: every server's dispatcher wakes.
-                try await db.query("SELECT pg_notify('\(PushOutboxStore.notifyChannel)', '')")
-            }
+            let passes = PassSelection.broadcastBatch(selection, lo: cursor, hi: upper, activeCardsOnly: points <= 0)
+            try await RegistryStore.lockPasses(db, passes)
+            let pushes = try await PushOutboxStore.recordDue(
+                db, passes: passes, dueAt: pacing.dueAt(start: started, recorded: recordedBefore, now: seconds), broadcastID: id, conflict: .keepEarlier)
 
             try await db.query(
                 """
@@ -246,9 +212,7 @@ extension BroadcastStore {
                 """,
                 [.integer(upper), .integer(households), .integer(granted), .integer(cards), .integer(pushes), .integer(Lease(seconds: leaseSeconds).until(now: now.timeIntervalSince1970)), .integer(id)])
 
-            // stampPasses binds `now` as $1; the selection's binds follow.
-            let (stampSelection, stampBinds) = statement([.integer(seconds)]) { h, b in "\(passes)\(h) AND \(cardRange(&b))\(changed))" }
-            _ = try await RegistryStore.stampPasses(db, selection: stampSelection, binds: Array(stampBinds.dropFirst()), now: seconds)
+            try await RegistryStore.stampPasses(db, passes, now: seconds)
             try await beforeCommit()
             return .progressed(households: households, cards: cards, pushes: pushes)
         }

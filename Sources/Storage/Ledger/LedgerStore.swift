@@ -163,8 +163,7 @@ public struct LedgerStore: Sendable {
             guard let card = try await cards(db, where: "c.number = $1", [.text(number)]).first else { throw LedgerError.cardNotFound(number) }
             // The household's other cards show the same balance: with a welcome grant they all changed.
             if entries.isEmpty {
-                _ = try await RegistryStore.stampPasses(
-                    db, selection: "pass_type_id = $2 AND serial_number = $3", binds: [.text(passTypeIdentifier), .text(serialNumber)], now: seconds)
+                try await RegistryStore.stampPasses(db, .pass(passTypeIdentifier: passTypeIdentifier, serialNumber: serialNumber), now: seconds)
             } else {
                 try await Self.touchAccount(db, accountID: accountID, now: seconds)
             }
@@ -287,19 +286,10 @@ public struct LedgerStore: Sendable {
     /// its pass row, then the counter; taking the household's pass rows here before the counter
     /// keeps the two from deadlocking on PostgreSQL.
     static func touchAccount(_ db: any DatabaseConnection, accountID: Int64, now: Int64) async throws {
-        if db.dialect == .postgres {
-            try await db.query(
-                """
-                SELECT 1 FROM passes WHERE (pass_type_id, serial_number) IN (SELECT pass_type_id, serial_number FROM cards WHERE account_id = $1)
-                ORDER BY pass_type_id, serial_number FOR UPDATE
-                """, [.integer(accountID)])
-        }
-        try await PushOutboxStore.recordDue(
-            db, passes: "(r.pass_type_id, r.serial_number) IN (SELECT pass_type_id, serial_number FROM cards WHERE account_id = $2)",
-            binds: [.integer(accountID)], now: now)
-        _ = try await RegistryStore.stampPasses(
-            db, selection: "(pass_type_id, serial_number) IN (SELECT pass_type_id, serial_number FROM cards WHERE account_id = $2)",
-            binds: [.integer(accountID)], now: now)
+        let passes = PassSelection.household(accountID: accountID)
+        try await RegistryStore.lockPasses(db, passes)
+        try await PushOutboxStore.recordDue(db, passes: passes, dueAt: now)
+        try await RegistryStore.stampPasses(db, passes, now: now)
     }
 
     // MARK: card state

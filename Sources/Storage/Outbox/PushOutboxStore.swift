@@ -38,7 +38,7 @@ public enum PushSettlement: Sendable, Hashable {
 
 /// The durable push outbox (`push_due`).
 ///
-/// Pass changes write rows in their own transactions (``recordDue(_:passes:binds:now:broadcastID:)``);
+/// Pass changes write rows in their own transactions (``recordDue(_:passes:dueAt:broadcastID:conflict:)``);
 /// dispatchers ``claim(limit:now:lease:excluding:)`` due rows and ``settle(_:now:)`` them. A claim moves the
 /// row's due time forward by a lease instead of holding a transaction across the network, so a
 /// worker killed mid-flight loses nothing: its rows fall due again when the lease ends
@@ -53,29 +53,46 @@ public struct PushOutboxStore: Sendable {
     /// The PostgreSQL NOTIFY channel that pushes due are announced on.
     public static let notifyChannel = "passline_push_due"
 
-    /// Records a push due for every device registered to one of the selected passes, coalesced per
-    /// (push token, pass type). `passes` is a SQL condition on `r.pass_type_id, r.serial_number`
-    /// using `binds` (numbered from `$2`; `$1` is the due time). Call inside the change's
-    /// transaction: ``Database/pushDue`` signals when it commits. On PostgreSQL it also NOTIFYs,
-    /// which is delivered on commit, so other servers' dispatchers wake too.
+    /// What a new push-due row does to a pending one for the same push token and pass type.
+    enum DueConflict: Sendable, Hashable {
+        /// Takes the new due time: a change made now is due now.
+        case replace
+        /// Keeps the earlier due time. A broadcast spreads its rows over time (``BroadcastPacing``);
+        /// a paced row must not push back a device already due sooner for another change.
+        case keepEarlier
+    }
+
+    /// The one writer of the push outbox: records a push due at `dueAt` for every device
+    /// registered to one of `passes`, one row per (push token, pass type), coalesced with a pending
+    /// row as `conflict` says (its generation moves on, so a claim in flight keeps it). Returns the
+    /// rows written. Call inside the change's transaction, after locking the pass rows (lock order:
+    /// account rows → pass rows → push-due rows → the tag counter): ``Database/pushDue`` signals
+    /// when it commits; on PostgreSQL a NOTIFY, delivered on commit, wakes other servers too.
+    @discardableResult
     static func recordDue(
-        _ db: any DatabaseConnection, passes condition: String, binds: [SQLValue], now: Int64, broadcastID: Int64? = nil
-    ) async throws {
-        let broadcastBind = "$\(binds.count + 2)"
-        try await db.query(
+        _ db: any DatabaseConnection, passes: PassSelection, dueAt: Int64, broadcastID: Int64? = nil, conflict: DueConflict = .replace
+    ) async throws -> Int64 {
+        var b = SQLBinds()
+        let due = b.add(.integer(dueAt))
+        let broadcast = b.add(broadcastID.map(SQLValue.integer) ?? .null)
+        let (from, condition) = passes.registrations(&b)
+        let dueAtRule = conflict == .keepEarlier
+            ? "CASE WHEN excluded.due_at < push_due.due_at THEN excluded.due_at ELSE push_due.due_at END" : "excluded.due_at"
+        // Ordered on PostgreSQL, so concurrent writers take the push_due rows in one order; SQLite has one writer.
+        let written = try await db.changingRows(
             """
             INSERT INTO push_due (push_token, pass_type_id, client, due_at, broadcast_id)
-            SELECT DISTINCT d.push_token, r.pass_type_id, d.client, $1, CAST(\(broadcastBind) AS BIGINT) FROM registrations r
-            JOIN devices d ON d.device_library_id = r.device_library_id
-            WHERE \(condition)
-            ORDER BY 1, 2
-            ON CONFLICT (push_token, pass_type_id) DO UPDATE SET due_at = excluded.due_at,
+            SELECT DISTINCT d.push_token, r.pass_type_id, d.client, \(due), CAST(\(broadcast) AS BIGINT)
+            FROM \(from) JOIN devices d ON d.device_library_id = r.device_library_id
+            WHERE \(condition)\(db.dialect == .postgres ? " ORDER BY 1, 2" : "")
+            ON CONFLICT (push_token, pass_type_id) DO UPDATE SET due_at = \(dueAtRule),
                 generation = push_due.generation + 1, attempts = 0, broadcast_id = excluded.broadcast_id
-            """, [.integer(now)] + binds + [broadcastID.map(SQLValue.integer) ?? .null])
+            """, b.values)
         db.recordsPushesDue()
         if db.dialect == .postgres {
             try await db.query("SELECT pg_notify('\(notifyChannel)', '')")
         }
+        return written
     }
 
     /// Takes up to `limit` rows due at `now`, hiding them from other claims for `lease`.

@@ -40,25 +40,40 @@ public struct RegistryStore: Sendable {
         return tag
     }
 
-    /// Takes the next update tag and stamps it, with a later modification time, on the passes
-    /// `selection` picks (a condition on `passes` whose binds start at `$2`; `$1` is `now`).
-    /// Call it as the last statement of a transaction: the counter row stays locked until commit,
-    /// so on PostgreSQL it is one statement, keeping that window to the commit alone.
-    static func stampPasses(_ db: any DatabaseConnection, selection: String, binds: [SQLValue], now: Int64) async throws -> Int64 {
-        let stamp = "modified_at = CASE WHEN $1 > modified_at THEN $1 ELSE modified_at + 1 END"
+    /// Locks the rows of `passes` (PostgreSQL; SQLite has one writer), in key order so that
+    /// writers of overlapping sets cannot deadlock. Lock order, everywhere: account rows → pass
+    /// rows → push-due rows → the update-tag counter.
+    static func lockPasses(_ db: any DatabaseConnection, _ passes: PassSelection) async throws {
+        guard db.dialect == .postgres else { return }
+        var b = SQLBinds()
+        let condition = passes.condition(&b)
+        try await db.query(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM passes WHERE \(condition) ORDER BY pass_type_id, serial_number FOR UPDATE) s", b.values)
+    }
+
+    /// The one pass stamper: takes the next update tag and stamps it, with a later modification
+    /// time, on `passes`. Call it as the last statement of a transaction: the counter row stays
+    /// locked until commit, so on PostgreSQL it is one statement, keeping that window to the commit alone.
+    @discardableResult
+    static func stampPasses(_ db: any DatabaseConnection, _ passes: PassSelection, now: Int64) async throws -> Int64 {
+        var b = SQLBinds()
+        let seconds = b.add(.integer(now))
+        let stamp = "modified_at = CASE WHEN \(seconds) > modified_at THEN \(seconds) ELSE modified_at + 1 END"
+        let condition = passes.condition(&b)
         if db.dialect == .postgres {
             db.changesVersions()
             guard let tag = try await db.query(
                 """
                 WITH t AS (UPDATE counters SET value = value + 1 WHERE name = 'update_tag' RETURNING value),
-                u AS (UPDATE passes SET update_tag = (SELECT value FROM t), \(stamp) WHERE \(selection) RETURNING 1)
+                u AS (UPDATE passes SET update_tag = (SELECT value FROM t), \(stamp) WHERE \(condition) RETURNING 1)
                 SELECT value FROM t
-                """, [.integer(now)] + binds
+                """, b.values
             ).first?.int(0) else { throw DatabaseError("the update_tag counter is missing; was the database migrated?") }
             return tag
         }
         let tag = try await nextTag(db)
-        try await db.query("UPDATE passes SET update_tag = $\(binds.count + 2), \(stamp) WHERE \(selection)", [.integer(now)] + binds + [.integer(tag)])
+        let tagBind = b.add(.integer(tag))
+        try await db.query("UPDATE passes SET update_tag = \(tagBind), \(stamp) WHERE \(condition)", b.values)
         return tag
     }
 
@@ -99,8 +114,7 @@ public struct RegistryStore: Sendable {
             let merged = current.values.merging(values) { _, new in new }
             // Lock order: pass row (above) → push_due rows → the tag counter.
             try await PushOutboxStore.recordDue(
-                db, passes: "r.pass_type_id = $2 AND r.serial_number = $3", binds: [.text(passTypeIdentifier), .text(serialNumber)],
-                now: Int64(now.timeIntervalSince1970))
+                db, passes: .pass(passTypeIdentifier: passTypeIdentifier, serialNumber: serialNumber), dueAt: Int64(now.timeIntervalSince1970))
             let tag = try await Self.nextTag(db)
             let rows = try await db.query(
                 """
