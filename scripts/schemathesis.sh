@@ -16,8 +16,8 @@
 #   PASSLINE_SCHEMATHESIS_EXAMPLES   test cases per operation and phase (default 100)
 #   PASSLINE_SCHEMATHESIS_SEED       random seed (default 20261123): same seed, same requests
 #   PASSLINE_SCHEMATHESIS_VENV       where Schemathesis is installed (default .build/schemathesis-venv)
-#   PASSLINE_SCHEMATHESIS_SCHEMA     test against this document (a file, e.g. docs/openapi.json
-#                                    before it is embedded and rebuilt) instead of the served one
+#   PASSLINE_SCHEMATHESIS_SCHEMA     test against this document (a file, e.g. an edited docs/openapi.json
+#                                    before the server is rebuilt from it) instead of the served one
 #   PASSLINE_SCHEMATHESIS_KEEP=1     keep the temporary directory (server log, reports)
 set -euo pipefail
 schema_override=${PASSLINE_SCHEMATHESIS_SCHEMA:-}

@@ -17,6 +17,10 @@ public struct DataDirectory: Sendable {
     }
 
     /// Reads `name`, or writes `make()` to it (mode 0600) and returns that with `created: true`.
+    ///
+    /// Servers that share the directory may start together: the value is written to a temporary
+    /// file and linked into place, which fails if another got there first; then its value is the
+    /// one read, so every server ends with the same secret (and no one reads a half-written file).
     func readOrCreate(_ name: String, _ make: () -> String) throws -> (value: String, created: Bool) {
         let p = file(name)
         if let existing = try? String(contentsOfFile: p, encoding: .utf8) {
@@ -24,12 +28,17 @@ public struct DataDirectory: Sendable {
         }
         try create()
         let value = make()
-        guard FileManager.default.createFile(atPath: p, contents: Data((value + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
-            throw DataDirectoryError(description: "\(p): cannot be written")
+        let temporary = file(".\(name).\(RandomToken.hex(bytes: 8))")
+        guard FileManager.default.createFile(atPath: temporary, contents: Data((value + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw DataDirectoryError(description: "\(temporary): cannot be written")
         }
-        return (value, true)
+        defer { unlink(temporary) }
+        if link(temporary, p) == 0 { return (value, true) }
+        guard errno == EEXIST, let winner = try? String(contentsOfFile: p, encoding: .utf8) else {
+            throw DataDirectoryError(description: "\(p): cannot be written (errno \(errno))")
+        }
+        return (winner.trimmingCharacters(in: .whitespacesAndNewlines), false)
     }
-
 
     /// The secret that authentication tokens derive from (32 random bytes).
     public func secret(configured: String?) throws -> [UInt8] {

@@ -126,8 +126,8 @@ public struct PasslineServer: Sendable {
     }
 
     /// The HTTP application.
-    public func application(logger: Logger, onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
-        let router = buildRouter(
+    public func application(logger: Logger, onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) throws -> some ApplicationProtocol {
+        let router = try buildRouter(
             service: service, loyalty: loyalty, distribution: distribution, adminToken: adminToken, metrics: metrics, maxBodyBytes: configuration.maxBodyBytes,
             deviceLog: configuration.deviceLog, trustForwardedFor: configuration.distribution.trustForwardedFor,
             broadcasts: broadcasts)

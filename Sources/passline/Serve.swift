@@ -32,7 +32,7 @@ struct Serve: AsyncParsableCommand {
                     say("admin token (shown once, kept in \(config.dataDirectory)/admin-token): \(server.adminToken)")
                 }
                 let templates = server.service.templateNames.joined(separator: ", ")
-                let app = server.application(logger: logger) { channel in
+                let app = try server.application(logger: logger) { channel in
                     say("Passline listening on http://\(config.host):\(channel.localAddress?.port ?? config.port) — webServiceURL \(config.resolvedPublicURL), database \(config.databaseURL.hasPrefix("postgres") ? "postgres" : config.databaseURL), templates: \(templates), pass type \(server.service.passTypeIdentifier)")
                 }
                 try await app.runService()

@@ -70,7 +70,7 @@ import Testing
             program.join = JoinSettings(policyURL: "https://school.example/privacy", children: 2)
             try server.loyalty.updateProgram(program)
             let (started, signal) = AsyncStream<Void>.makeStream()
-            let app = server.application(logger: logger) { _ in signal.finish() }
+            let app = try server.application(logger: logger) { _ in signal.finish() }
             let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await group.run() }

@@ -138,12 +138,12 @@ import Testing
             // The link text is 88 UCS-2 units: 2 SMS parts a message, 4 for two.
             try await d.configureProgram(join: nil, sms: #"{"locale":"ru","hourlyBudget":4,"sender":"Gambit"}"#)
             let number = try await d.api.issueNumber("Анна", phone: "+7 912 345-67-89")
-            let r = try await d.api.post("/cards/\(number)/sms", "", headers: [Idempotency.header: "sms-1"])
+            let r = try await d.api.post("/cards/\(number)/sms", "", headers: [IdempotencyMiddleware.header: "sms-1"])
             #expect(r.status == .accepted, "\(r.text)")
             let id = try #require(r.json?["message"]?["id"]?.int64)
             let url = try #require(r.json?["link"]?["url"]?.stringValue)
             // The same key replays: one message only.
-            let replay = try await d.api.post("/cards/\(number)/sms", "", headers: [Idempotency.header: "sms-1"])
+            let replay = try await d.api.post("/cards/\(number)/sms", "", headers: [IdempotencyMiddleware.header: "sms-1"])
             #expect(replay.headers[.idempotentReplayed] == "true" && replay.json?["message"]?["id"]?.int64 == id)
 
             let messages = try await d.waitForMessages(1)

@@ -608,10 +608,10 @@ import Testing
         try await TestServer.run(engine) { s, client in
             let api = LoyaltyAPI(s, client)
             let body = #"{"name":"Anna","phone":"+79123456789","externalId":"crm-1"}"#
-            let first = try await api.post("/cards", body, headers: [Idempotency.header: "issue-1"])
+            let first = try await api.post("/cards", body, headers: [IdempotencyMiddleware.header: "issue-1"])
             #expect(first.status == .created)
             let before = try await api.snapshot()
-            let again = try await api.post("/cards", body, headers: [Idempotency.header: "issue-1"])
+            let again = try await api.post("/cards", body, headers: [IdempotencyMiddleware.header: "issue-1"])
             #expect(again.status == .created)
             #expect(again.bytes == first.bytes)
             #expect(again.headers[.idempotentReplayed] == "true")
@@ -623,7 +623,7 @@ import Testing
             // Keys belong to their caller: another key's "issue-1" is a request of its own.
             let token = try await Self.createKey(api, scopes: ["crm"])
             let crm = api.with(token: token)
-            let theirs = try await crm.post("/cards", #"{"name":"Boris","phone":"+79123456789"}"#, headers: [Idempotency.header: "issue-1"])
+            let theirs = try await crm.post("/cards", #"{"name":"Boris","phone":"+79123456789"}"#, headers: [IdempotencyMiddleware.header: "issue-1"])
             #expect(theirs.status == .created)
             #expect(theirs.json?["number"] == .string("\(Self.digits)-2"))
             #expect(theirs.headers[.idempotentReplayed] == nil)
@@ -747,7 +747,7 @@ import Testing
             let card = try await api.issueNumber("Anna", phone: Self.phone)
             let entries = try await api.count("SELECT COUNT(*) FROM ledger_entries")
             let replies = try await api.concurrently((0..<20).map { _ in
-                Call(path: "/cards/\(card)/transactions", body: #"{"type":"accrual","points":3}"#, headers: [Idempotency.header: "retry-1"])
+                Call(path: "/cards/\(card)/transactions", body: #"{"type":"accrual","points":3}"#, headers: [IdempotencyMiddleware.header: "retry-1"])
             })
             // The first executes; the others replay it or are told it is still in progress.
             let created = replies.filter { $0.status == .created }

@@ -107,7 +107,7 @@ struct LoyaltyAPI: Sendable {
 
     /// POST /cards/{number}/transactions.
     func transact(_ number: String, _ body: String, idempotencyKey: String? = nil) async throws -> Reply {
-        try await post("/cards/\(number)/transactions", body, headers: idempotencyKey.map { [Idempotency.header: $0] } ?? [:])
+        try await post("/cards/\(number)/transactions", body, headers: idempotencyKey.map { [IdempotencyMiddleware.header: $0] } ?? [:])
     }
 
     /// Posts an operation that must succeed with 201 and returns the response JSON.

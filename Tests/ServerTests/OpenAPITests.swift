@@ -1,11 +1,13 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import PassBuilder
 import Testing
 
 @testable import Server
 
-/// docs/openapi.json: well-formed, in step with the router, embedded and served unchanged.
+/// docs/openapi.json (Sources/Server/openapi.json): well-formed, in step with the router, compiled in
+/// and served unchanged; the API middlewares read it right.
 @Suite struct OpenAPITests {
     static let documentURL = TestEnvironment.repoRoot.appendingPathComponent("docs/openapi.json")
     static let methods = ["get", "put", "post", "delete", "options", "head", "patch", "trace"]
@@ -127,7 +129,7 @@ import Testing
     @Test func routesMatchTheDocument() async throws {
         let documented = Set(try Self.operations(try Self.document()).map(\.route))
         try await TestServer.run(.sqlite) { s, _ in
-            let router = buildRouter(
+            let router = try buildRouter(
                 service: s.service, loyalty: s.server.loyalty, distribution: s.server.distribution, adminToken: s.server.adminToken, metrics: s.server.metrics,
                 maxBodyBytes: s.server.configuration.maxBodyBytes, broadcasts: s.server.broadcasts)
             let served = Set(router.routes.map { Route(method: $0.method.rawValue, path: Self.template($0.path.description)) })
@@ -164,15 +166,15 @@ import Testing
             let document = try await client.execute(uri: "/api/v1/openapi.json", method: .get)
             #expect(document.status == .ok)
             #expect(document.headers[.contentType] == "application/json")
-            let same = document.bytes == Array(OpenAPIDocument.json.utf8)
+            let same = document.bytes == PackageResources.openapi_json
             #expect(same)
             #expect(try await client.execute(uri: "/api/v1/program", method: .get).status == .unauthorized)
         }
     }
 
     @Test func embeddedDocumentIsTheFile() throws {
-        let same = Array(OpenAPIDocument.json.utf8) == (try Self.documentBytes())
-        #expect(same, "Sources/Server/Operations/OpenAPIDocument.swift differs from docs/openapi.json: run scripts/embed-openapi.sh")
+        let same = PackageResources.openapi_json == (try Self.documentBytes())
+        #expect(same, "the compiled-in document differs from docs/openapi.json (Sources/Server/openapi.json): the embedInCode resource is not wired")
     }
 
     @Test func servedWithoutAuthenticationByteForByte() async throws {
@@ -190,5 +192,36 @@ import Testing
             let authorized = try await client.execute(uri: "/api/v1/program", method: .get, headers: s.adminAuth)
             #expect(authorized.status == .ok)
         }
+    }
+
+    // MARK: (d) what the API middlewares take from the document
+
+    @Test func idempotentOperationsAreThoseThatDeclareTheHeader() throws {
+        let declaring = try Self.operations(try Self.document()).compactMap { route, operation -> String? in
+            let parameters = operation["parameters"] as? [[String: Any]] ?? []
+            let declares = parameters.contains { ($0["$ref"] as? String) == "#/components/parameters/IdempotencyKey" }
+            // A broadcast keeps its key in its own row; the middleware leaves it alone.
+            guard declares, let id = operation["operationId"] as? String, id != "createBroadcast" else { return nil }
+            return id
+        }
+        #expect(Set(declaring) == IdempotencyMiddleware.operations)
+        #expect(declaring.count == 4)
+    }
+
+    @Test func requiredNullablePropertiesArePlannedAsExplicitNulls() throws {
+        let plans = NullPlan.plans(in: OpenAPIRoute.document)
+        #expect(plans["getCard"]?[200]?.keys == ["externalId"])
+        let transactions = try #require(plans["listTransactions"]?[200])
+        #expect(transactions.keys == ["nextCursor"])
+        #expect(transactions.properties["items"]?.items.first?.keys == ["amount", "businessKey", "cardNumber", "comment", "reverses"])
+        #expect(plans["createTransaction"]?[201]?.properties["entry"]?.keys.contains("amount") == true)
+        #expect(plans["getProgram"] == nil, "the program encodes itself")
+
+        var card: JSONValue = .object(["number": .string("1")])
+        try #require(plans["getCard"]?[200]).apply(to: &card)
+        #expect(card == .object(["number": .string("1"), "externalId": .null]))
+        var kept: JSONValue = .object(["externalId": .string("crm-1")])
+        try #require(plans["getCard"]?[200]).apply(to: &kept)
+        #expect(kept == .object(["externalId": .string("crm-1")]), "a value is never replaced")
     }
 }

@@ -1,36 +1,4 @@
-import Crypto
 import Hummingbird
-import Storage
-
-/// Authenticates `Authorization: Bearer <token>`: the admin token (compared in constant time)
-/// or an API key (looked up by the hash of its secret). Routes then require a scope.
-struct APIAuthMiddleware: RouterMiddleware {
-    typealias Context = AppRequestContext
-    let adminDigest: SHA256.Digest
-    let keys: APIKeyStore
-
-    init(adminToken: String, keys: APIKeyStore) {
-        adminDigest = SHA256.hash(data: Array(adminToken.utf8))
-        self.keys = keys
-    }
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
-            throw APIError(.unauthorized, "Authorization: Bearer <token> is required")
-        }
-        let token = String(header.dropFirst(7))
-        var context = context
-        // Comparing digests keeps the comparison constant-time whatever the lengths.
-        if SHA256.hash(data: Array(token.utf8)) == adminDigest {
-            context.identity = .adminToken
-        } else if let key = try await keys.authenticate(token) {
-            context.identity = .key(id: key.id, scopes: key.scopes)
-        } else {
-            throw APIError(.unauthorized, "unknown or revoked token")
-        }
-        return try await next(request, context)
-    }
-}
 
 /// Counts requests by route pattern and status (never the concrete path: serials are unbounded).
 struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
