@@ -32,3 +32,25 @@ enum OperationScopes {
         crm.contains(operationID) ? .crm : .admin
     }
 }
+
+/// Who is calling the API.
+public enum APIIdentity: Sendable, Hashable {
+    /// The configured admin token: every scope.
+    case adminToken
+    case key(id: String, scopes: Set<APIScope>)
+
+    func allows(_ scope: APIScope) -> Bool {
+        switch self {
+        case .adminToken: return true
+        case .key(_, let scopes): return scopes.contains(.admin) || scopes.contains(scope)
+        }
+    }
+
+    /// Idempotency keys are per caller.
+    var idempotencyScope: String {
+        switch self {
+        case .adminToken: return "admin"
+        case .key(let id, _): return "key:\(id)"
+        }
+    }
+}
