@@ -172,25 +172,10 @@ extension BroadcastStore {
 
             var granted: Int64 = 0
             if points > 0 {
-                let key = SQLValue.text(Self.businessKey(id))
-                let (credit, creditBinds) = statement { h, b in
-                    """
-                    UPDATE accounts SET balance = balance + \(b.add(.integer(points))) WHERE \(cardRange(&b, "id")) AND id IN (
-                        SELECT a.id FROM accounts a WHERE \(h)
-                        AND NOT EXISTS (SELECT 1 FROM ledger_entries e WHERE e.account_id = a.id AND e.business_key = \(b.add(key))))
-                    """
-                }
-                try await db.query(credit, creditBinds)
-                // Same households (their entries don't exist yet); balance_after is the balance just credited.
-                let (entries, entryBinds) = statement { h, b in
-                    """
-                    INSERT INTO ledger_entries (account_id, card_number, kind, points, amount, business_key, reverses, comment, balance_after, created_at)
-                    SELECT a.id, CAST(NULL AS TEXT), 'broadcast', \(b.add(.integer(points))), CAST(NULL AS BIGINT), \(b.add(key)), CAST(NULL AS BIGINT), \(b.add(.text("broadcast \(id)"))), a.balance, \(b.add(.integer(seconds)))
-                    FROM accounts a WHERE \(h)
-                    AND NOT EXISTS (SELECT 1 FROM ledger_entries e WHERE e.account_id = a.id AND e.business_key = \(b.add(key)))
-                    """
-                }
-                granted = try await db.changingRows(entries, entryBinds)
+                granted = try await LedgerStore.writeEntries(
+                    db, accounts: .broadcastBatch(selection, lo: cursor, hi: upper), kind: .broadcast, points: points, cardNumber: nil,
+                    amount: nil, businessKey: Self.businessKey(id), reverses: nil, comment: "broadcast \(id)", now: seconds, returning: false
+                ).count
             }
 
             let (cardsSQL, cardsBinds) = statement { h, b in

@@ -260,22 +260,50 @@ public struct LedgerStore: Sendable {
         ).first.map(card)
     }
 
+    /// One entry on one household: ``writeEntries(_:accounts:kind:points:cardNumber:amount:businessKey:reverses:comment:now:)``
+    /// for that household, returning the entry.
     static func insertEntry(
         _ db: any DatabaseConnection, accountID: Int64, cardNumber: String?, kind: EntryKind, points: Int64, amount: Int64?,
         businessKey: String?, reverses: Int64?, comment: String?, now: Int64
     ) async throws -> LedgerEntryRecord {
-        guard let balance = try await db.query(
-            "UPDATE accounts SET balance = balance + $1 WHERE id = $2 RETURNING balance", [.integer(points), .integer(accountID)]
-        ).first?.int(0) else { throw DatabaseError("account \(accountID) vanished") }
-        let rows = try await db.query(
-            """
+        let written = try await writeEntries(
+            db, accounts: .account(accountID), kind: kind, points: points, cardNumber: cardNumber, amount: amount,
+            businessKey: businessKey, reverses: reverses, comment: comment, now: now, returning: true)
+        guard let entry = written.entries.first else { throw DatabaseError("account \(accountID) vanished") }
+        return entry
+    }
+
+    /// The one writer of ledger entries: adds `points` (negative for a debit) to the balance of
+    /// every selected household that has no entry with `businessKey` yet, and writes each one's
+    /// entry with the balance after it, in the caller's transaction. Set-based, so a broadcast
+    /// grants a whole batch of households in two statements. Returns how many households it
+    /// wrote, and their entries when `returning`.
+    @discardableResult
+    static func writeEntries(
+        _ db: any DatabaseConnection, accounts: AccountSelection, kind: EntryKind, points: Int64, cardNumber: String?, amount: Int64?,
+        businessKey: String?, reverses: Int64?, comment: String?, now: Int64, returning: Bool
+    ) async throws -> (count: Int64, entries: [LedgerEntryRecord]) {
+        var u = SQLBinds()
+        let increment = u.add(.integer(points))
+        let updateKey = businessKey.map { "e.business_key = \(u.add(.text($0)))" }
+        try await db.query("UPDATE accounts SET balance = balance + \(increment) WHERE \(accounts.updateCondition(&u, unless: updateKey))", u.values)
+        // The same households (their entries don't exist yet); balance_after is the balance just changed.
+        var i = SQLBinds()
+        let values = [
+            "CAST(\(i.add(cardNumber.map(SQLValue.text) ?? .null)) AS TEXT)", "CAST(\(i.add(.text(kind.rawValue))) AS TEXT)",
+            "CAST(\(i.add(.integer(points))) AS BIGINT)", "CAST(\(i.add(amount.map(SQLValue.integer) ?? .null)) AS BIGINT)",
+            "CAST(\(i.add(businessKey.map(SQLValue.text) ?? .null)) AS TEXT)", "CAST(\(i.add(reverses.map(SQLValue.integer) ?? .null)) AS BIGINT)",
+            "CAST(\(i.add(comment.map(SQLValue.text) ?? .null)) AS TEXT)",
+        ].joined(separator: ", ")
+        let created = i.add(.integer(now))
+        let fresh = businessKey.map { " AND NOT EXISTS (SELECT 1 FROM ledger_entries e WHERE e.account_id = a.id AND e.business_key = \(i.add(.text($0))))" } ?? ""
+        let insert = """
             INSERT INTO ledger_entries (account_id, card_number, kind, points, amount, business_key, reverses, comment, balance_after, created_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING \(entryColumns)
-            """,
-            [.integer(accountID), cardNumber.map(SQLValue.text) ?? .null, .text(kind.rawValue), .integer(points), amount.map(SQLValue.integer) ?? .null,
-             businessKey.map(SQLValue.text) ?? .null, reverses.map(SQLValue.integer) ?? .null, comment.map(SQLValue.text) ?? .null,
-             .integer(balance), .integer(now)])
-        return try entry(rows[0])
+            SELECT a.id, \(values), a.balance, CAST(\(created) AS BIGINT) FROM accounts a WHERE \(accounts.condition(&i))\(fresh)
+            """
+        guard returning else { return (try await db.changingRows(insert, i.values), []) }
+        let entries = try await db.query(insert + " RETURNING \(entryColumns)", i.values).map(entry)
+        return (Int64(entries.count), entries)
     }
 
     /// Every pass of the household's cards gets `tag`, and every device holding one is due a
