@@ -271,7 +271,7 @@ import Testing
         }
     }
 
-    /// A JSON integer amount is whole currency units (CardRoutes.money); out of range is 422, never a trap.
+    /// A JSON integer amount is whole currency units (Fields.money); out of range is 422, never a trap.
     @Test(arguments: Engine.allCases)
     func purchaseAmountAsJSONIntegerIsWholeUnitsWithinRange(_ engine: Engine) async throws {
         try await TestServer.run(engine) { s, client in
