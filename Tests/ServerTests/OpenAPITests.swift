@@ -224,4 +224,17 @@ import Testing
         try #require(plans["getCard"]?[200]).apply(to: &kept)
         #expect(kept == .object(["externalId": .string("crm-1")]), "a value is never replaced")
     }
+
+    @Test func apiPathParametersPassTheSegmentRule() async throws {
+        try await TestServer.run(.sqlite) { s, client in
+            for bad in ["a%00b", "%2E%2E", "a%5Cb", String(repeating: "x", count: 256)] {
+                let response = try await client.execute(uri: "/api/v1/cards/\(bad)", method: .get, headers: s.adminAuth)
+                #expect(response.status == .badRequest, "\(bad)")
+                #expect(response.headers[.contentType] == "application/problem+json")
+                #expect(String(buffer: response.body).contains(#""field":"number""#), "\(bad)")
+            }
+            let unknown = try await client.execute(uri: "/api/v1/cards/NOPE-1", method: .get, headers: s.adminAuth)
+            #expect(unknown.status == .notFound)
+        }
+    }
 }

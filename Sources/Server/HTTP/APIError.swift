@@ -29,19 +29,13 @@ public struct APIError: Error, HTTPResponseError, Sendable {
 extension Request {
     /// The body parsed as a JSON object, with size limit and clear errors.
     func jsonObject(limit: Int) async throws -> [String: JSONValue] {
-        try await jsonBody(limit: limit).object
-    }
-
-    /// The body's bytes and its JSON object.
-    func jsonBody(limit: Int) async throws -> (bytes: [UInt8], object: [String: JSONValue]) {
         let buffer: ByteBuffer
         do {
             buffer = try await body.collect(upTo: limit)
         } catch {
             throw APIError(.contentTooLarge, "the request body is larger than \(limit) bytes")
         }
-        let bytes = Array(buffer.readableBytesView)
-        return (bytes, try Self.parseObject(bytes))
+        return try Self.parseObject(Array(buffer.readableBytesView))
     }
 
     static func parseObject(_ bytes: [UInt8]) throws -> [String: JSONValue] {

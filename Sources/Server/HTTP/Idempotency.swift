@@ -44,16 +44,12 @@ struct IdempotencyMiddleware: ServerMiddleware {
         guard let caller = APICaller.current, let fingerprint = caller.fingerprint else {
             throw APIError(.unauthorized, "Authorization: Bearer <token> is required")
         }
-        // The body is read once by BodyLimitMiddleware; collected here it can be given to `next` again.
-        var collected: [UInt8]?
-        if let body { collected = try await [UInt8](collecting: body, upTo: .max) }
-        let bytes = collected
         // `once` runs the request inside its transaction and returns before this method does.
         let outcome = try await withoutActuallyEscaping(next) { next in
             try await store.once(scope: caller.identity.idempotencyScope, key: key.value, requestHash: fingerprint) {
                 () -> (Answer, StoredResponse) in
                 do {
-                    let (response, responseBody) = try await next(request, bytes.map { HTTPBody($0) }, metadata)
+                    let (response, responseBody) = try await next(request, body, metadata)
                     var answer: [UInt8] = []
                     if let responseBody { answer = try await [UInt8](collecting: responseBody, upTo: .max) }
                     return (.response(response, answer), StoredResponse(status: response.status.code, body: String(decoding: answer, as: UTF8.self)))

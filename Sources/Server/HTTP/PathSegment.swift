@@ -5,11 +5,17 @@ extension Parameters {
     /// A path parameter that is safe to store and echo: 1–255 bytes, no control characters,
     /// no `/` or `\`, not `.` or `..`.
     func segment(_ name: String) throws -> String {
-        guard let raw = get(name) else { throw APIError.badRequest("missing path segment \(name)", field: name) }
+        try Self.segment(name, raw: get(name))
+    }
+
+    /// The rule of ``segment(_:)`` on a raw (percent-encoded) value: also what the `/api/v1`
+    /// operations' path parameters pass (``PathSegmentsMiddleware``).
+    static func segment(_ name: String, raw: (some StringProtocol)?) throws -> String {
+        guard let raw = raw.map({ String($0) }) else { throw APIError.badRequest("missing path segment \(name)", field: name) }
         // Devices percent-encode path segments; validate what they stand for.
         guard let value = raw.utf8.contains(UInt8(ascii: "%")) ? raw.removingPercentEncoding : raw else { throw APIError.badRequest("\(name) is not valid percent-encoded UTF-8", field: name) }
         guard !value.isEmpty, value.utf8.count <= 255 else { throw APIError.badRequest("\(name) must be 1–255 bytes", field: name) }
-        guard Self.isAllowed(value) else { throw APIError.badRequest("\(name) contains characters that are not allowed", field: name) }
+        guard isAllowed(value) else { throw APIError.badRequest("\(name) contains characters that are not allowed", field: name) }
         return value
     }
 

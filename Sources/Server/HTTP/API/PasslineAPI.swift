@@ -15,7 +15,7 @@ struct PasslineAPI: APIProtocol {
     let distribution: DistributionService?
 
     /// Registers every operation on `router`, behind the API middlewares (outermost first):
-    /// problem+json answers, authentication and scopes, the body limit, idempotency keys, the
+    /// problem+json answers, authentication and scopes, path parameters, the body limit, idempotency keys, the
     /// explicit nulls of the document, and plain response headers.
     func register(on router: Router<AppRequestContext>, adminToken: String, maxBodyBytes: Int) throws {
         try registerHandlers(
@@ -24,6 +24,7 @@ struct PasslineAPI: APIProtocol {
             middlewares: [
                 ProblemMiddleware(),
                 APIAuthMiddleware(adminToken: adminToken, keys: loyalty.keys),
+                PathSegmentsMiddleware(),
                 BodyLimitMiddleware(maxBodyBytes: maxBodyBytes, overrides: [Operations.CreateBroadcast.id: BroadcastsAPI.maxBody]),
                 IdempotencyMiddleware(database: loyalty.ledger.database),
                 ExplicitNullsMiddleware(plans: NullPlan.plans(in: OpenAPIRoute.document)),
