@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import Loyalty
+import OpenAPIRuntime
 import PassBuilder
 import Storage
 import Synchronization
@@ -75,6 +76,13 @@ import Testing
         router.add(middleware: UnexpectedErrorMiddleware())
         router.get("boom") { _, _ -> String in throw DatabaseError("disk on fire") }
         router.get("refused") { _, _ -> String in throw APIError(.conflict, "no") }
+        router.get("wrapped") { _, _ -> String in
+            var request = HTTPRequest(method: .post, scheme: nil, authority: nil, path: "/api/v1/cards")
+            request.headerFields[.authorization] = "Bearer secret-admin-token"
+            throw ServerError(
+                operationID: "createCard", request: request, requestBody: nil, requestMetadata: .init(), causeDescription: "Unknown",
+                underlyingError: DatabaseError("table gone"))
+        }
         try await Application(router: router, logger: logger).test(.router) { client in
             let boom = try await client.execute(uri: "/boom", method: .get)
             #expect(boom.status == .internalServerError)
@@ -90,6 +98,12 @@ import Testing
             let refused = try await client.execute(uri: "/refused", method: .get)
             #expect(refused.status == .conflict)
             #expect(lines.entries.filter { $0.message == "unexpected error" }.count == 1)
+            // A generated operation's error is logged by its cause, never with the request's token.
+            let wrapped = try await client.execute(uri: "/wrapped", method: .get)
+            #expect(wrapped.status == .internalServerError)
+            let last = try #require(lines.entries.last { $0.message == "unexpected error" })
+            #expect(last.metadata["error"]?.contains("table gone") == true)
+            #expect(!lines.entries.contains { "\($0.message) \($0.metadata)".contains("secret-admin-token") })
         }
     }
 }

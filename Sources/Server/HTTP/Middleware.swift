@@ -1,4 +1,5 @@
 import Hummingbird
+import OpenAPIRuntime
 
 /// Counts requests by route pattern and status (never the concrete path: serials are unbounded).
 struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
@@ -30,10 +31,14 @@ struct UnexpectedErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             throw error
         } catch {
             let incident = String(UInt64.random(in: 0...UInt64.max), radix: 36)
+            // The generated API wraps errors in `ServerError`, whose description holds the whole
+            // request, bearer token included: log only the cause.
+            var cause: any Error = error
+            while let wrapped = cause as? ServerError { cause = wrapped.underlyingError }
             // The route pattern, not the path: paths carry serial numbers and tokens.
             context.logger.error("unexpected error", metadata: [
                 "incident": .string(incident), "method": .string(request.method.rawValue),
-                "route": .string(context.endpointPath ?? "unmatched"), "error": .string(String(reflecting: error)),
+                "route": .string(context.endpointPath ?? "unmatched"), "error": .string(String(reflecting: cause)),
             ])
             throw APIError(.internalServerError, "an unexpected error occurred (incident \(incident)); it was logged")
         }
