@@ -183,35 +183,33 @@ let package = Package(
             dependencies: ["Server", "Storage", "Loyalty", "PassBuilder", "APNsMock", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/PushLatency"
         ),
-        .testTarget(
-            name: "CoreTests",
-            dependencies: ["Core"]
+        // What the test targets share: one database fixture, one TestServer, the seeded RNG,
+        // scratch folders, processes (openssl, passline) and the development PKI.
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "Core", "PassBuilder", "Storage", "Server",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Tests/TestSupport"
         ),
-        .testTarget(
-            name: "PassBuilderTests",
-            dependencies: ["PassBuilder"]
-        ),
-        .testTarget(
-            name: "PushTests",
-            dependencies: ["Push", "APNsMock", "PassBuilder"]
-        ),
-        .testTarget(
-            name: "DistributionTests",
-            dependencies: ["Distribution"]
-        ),
-        .testTarget(
-            name: "LoyaltyTests",
-            dependencies: ["Loyalty"]
-        ),
-        .testTarget(
-            name: "StorageTests",
-            dependencies: ["Storage", "PassBuilder"]
-        ),
+        .testTarget(name: "CoreTests", dependencies: ["Core", "TestSupport"]),
+        .testTarget(name: "PassBuilderTests", dependencies: ["Core", "PassBuilder", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["Core", "PassBuilder", "TestSupport"]),
+        .testTarget(name: "PushTests", dependencies: ["Push", "APNsMock", "Core", "PassBuilder", "TestSupport"]),
+        .testTarget(name: "DistributionTests", dependencies: ["Core", "Distribution", "TestSupport"]),
+        .testTarget(name: "LoyaltyTests", dependencies: ["Core", "Loyalty", "TestSupport"]),
+        // The dev seeder belongs to the CLI (`passline dev seed`); the broadcast store's tests seed with it.
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "PassBuilder", "passline", "TestSupport"]),
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Core",
-                "Server", "Storage", "PassBuilder", "Push", "APNsMock",
+                "Core", "Server", "Storage", "PassBuilder", "Push", "APNsMock", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -1,3 +1,4 @@
+import Core
 import Push
 
 /// The mock's seeded generator: reproducible random faults and cheap `apns-id`s.

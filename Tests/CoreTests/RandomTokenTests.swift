@@ -1,5 +1,6 @@
 import Core
 import Testing
+import TestSupport
 
 @Suite struct RandomTokenTests {
     @Test func lengthsAndAlphabets() {
@@ -20,8 +21,8 @@ import Testing
     }
 
     @Test func aSeededGeneratorRepeats() {
-        var a = SeededRandom(seed: 1)
-        var b = SeededRandom(seed: 1)
+        var a = SplitMix64(seed: 1)
+        var b = SplitMix64(seed: 1)
         #expect(RandomToken.bytes(20, using: &a) == RandomToken.bytes(20, using: &b))
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Loyalty
 import Testing
+import TestSupport
 
 @testable import Distribution
 
@@ -68,7 +69,7 @@ import Testing
     }
 
     @Test func devSinkAppendsJSONLines() async throws {
-        let dir = try Tool.temporaryDirectory()
+        let dir = try Scratch.directory("passline-distribution")
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("sub/dev-sms.jsonl").path
         var logger = Logger(label: "test")

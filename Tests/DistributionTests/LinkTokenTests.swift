@@ -1,5 +1,7 @@
+import Core
 import Foundation
 import Testing
+import TestSupport
 
 @testable import Distribution
 

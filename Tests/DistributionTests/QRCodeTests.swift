@@ -1,5 +1,7 @@
+import Core
 import Foundation
 import Testing
+import TestSupport
 
 @testable import Distribution
 
@@ -67,7 +69,7 @@ import Testing
     /// Encodes payloads across every version and level, and every mask, and reads them back with zbarimg.
     @Test func zbarimgDecodesEveryVersionLevelAndMask() async throws {
         guard let zbarimg = Tool.path("zbarimg", package: "zbar-tools") else { return }
-        let dir = try Tool.temporaryDirectory()
+        let dir = try Scratch.directory("passline-distribution")
         defer { try? FileManager.default.removeItem(at: dir) }
         var rng = SplitMix64(seed: 7)
         let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_./:?=&")
@@ -100,7 +102,7 @@ import Testing
     /// The SVG a page shows, rasterised by librsvg and read back by zbarimg.
     @Test func svgRasterisedByRsvgDecodes() async throws {
         guard let rsvg = Tool.path("rsvg-convert", package: "librsvg2-bin"), let zbarimg = Tool.path("zbarimg", package: "zbar-tools") else { return }
-        let dir = try Tool.temporaryDirectory()
+        let dir = try Scratch.directory("passline-distribution")
         defer { try? FileManager.default.removeItem(at: dir) }
         let link = "https://passes.example.com/p/EBTIAAjWAAABrG9Ap6Z8y1dQvJf2"
         let svg = try QRCode.encode(link).svg(title: "a <link> & \"more\"")

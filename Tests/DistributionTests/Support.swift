@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Runs command-line tools the tests use as independent checks (zbarimg, rsvg-convert).
 enum Tool {
@@ -22,7 +23,7 @@ enum Tool {
     /// Runs a tool to completion. Awaits its exit without holding a thread of the concurrency
     /// pool (a blocked pool starves every other test); output goes through files, not pipes.
     static func run(_ executable: String, _ arguments: [String]) async throws -> Result {
-        let dir = try temporaryDirectory()
+        let dir = try Scratch.directory("passline-tool")
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("stdout"), err = dir.appendingPathComponent("stderr")
         _ = FileManager.default.createFile(atPath: out.path, contents: nil)
@@ -43,24 +44,5 @@ enum Tool {
         }
         return Result(
             status: status, stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "", stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
-    }
-
-    static func temporaryDirectory() throws -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("passline-distribution-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        return dir
-    }
-}
-
-/// A deterministic generator for property tests (SplitMix64).
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

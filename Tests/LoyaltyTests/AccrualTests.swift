@@ -1,5 +1,7 @@
+import Core
 import Loyalty
 import Testing
+import TestSupport
 
 struct AccrualCase: Sendable, CustomTestStringConvertible {
     var amount: Money
@@ -61,7 +63,7 @@ struct AccrualTests {
     /// Never over-credits, and what is left over is less than one point:
     /// points × pointValue ≤ amount × percent < (points + 1) × pointValue, checked exactly at double width.
     @Test func neverOverCreditsAndLosesLessThanOnePoint() {
-        var rng = SeededGenerator(seed: 0xACC_2024)
+        var rng = SplitMix64(seed: 0xACC_2024)
         for _ in 0..<20_000 {
             let amount = Money(minorUnits: rng.spread(in: 0...Money.maximum.minorUnits))
             let share = Percent(basisPoints: Int.random(in: 0...10_000, using: &rng))

@@ -1,5 +1,7 @@
+import Core
 import Foundation
 import Testing
+import TestSupport
 
 @testable import PassBuilder
 
@@ -376,7 +378,7 @@ import Testing
 
     /// serialized() → parse is the identity for arbitrary keys and values (seeded, deterministic).
     @Test func serializedRoundTripProperty() throws {
-        var rng = Rng(seed: 0x57_1265)
+        var rng = SplitMix64(seed: 0x57_1265)
         let pieces = ["\"", "\\", "\\\"", "\\n", "\\U0041", "\n", "\r\n", "\r", "\t", "/*", "*/", "//", "=", ";", "%@", " ", "Ж", "😀", "é",
                       "e\u{301}", "\u{0}", "\u{1F}", "\u{FEFF}", "\u{2028}"]
         var failures: [String] = []
@@ -411,7 +413,7 @@ import Testing
         return [UInt8](data)
     }
 
-    static func randomText(_ pieces: [String], using rng: inout Rng) -> String {
+    static func randomText(_ pieces: [String], using rng: inout SplitMix64) -> String {
         var s = ""
         for _ in 0..<Int.random(in: 0...6, using: &rng) {
             if Bool.random(using: &rng) {
@@ -434,18 +436,5 @@ import Testing
             d.map { Array($0.key.utf8) + [0xFF] + Array($0.value.utf8) }.sorted { $0.lexicographicallyPrecedes($1) }
         }
         return canon(a) == canon(b)
-    }
-
-    /// SplitMix64, seeded and deterministic.
-    struct Rng: RandomNumberGenerator {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
     }
 }

@@ -1,5 +1,7 @@
+import Core
 import Foundation
 import Testing
+import TestSupport
 
 @testable import PassBuilder
 
@@ -154,7 +156,7 @@ import Testing
     }
 
     @Test func missingVariableInTheLoyaltyTemplate() throws {
-        let template = try PassTemplate.load(from: RenderFixtures.loyalty)
+        let template = try PassTemplate.load(from: TestPaths.loyaltyTemplate)
         var values = try template.coerce(template.manifest.sampleValues)
         values["points"] = nil
         let error = try #require(throws: TemplateError.self) {
@@ -187,7 +189,7 @@ import Testing
     // MARK: PassTemplate.coerce
 
     @Test func coerceRejectsUndeclaredNames() throws {
-        let template = try PassTemplate.load(from: RenderFixtures.loyalty)
+        let template = try PassTemplate.load(from: TestPaths.loyaltyTemplate)
         let error = try #require(throws: TemplateError.self) { try template.coerce(["nickname": .string("x")]) }
         #expect(error.file.hasSuffix("loyalty/template.json"))
         #expect(error.path?.description == "$.variables")
@@ -207,7 +209,7 @@ import Testing
         ("promo", .array([]), "string", "array"),
     ])
     func coerceRejectsWrongTypes(_ name: String, _ value: JSONValue, _ expected: String, _ found: String) throws {
-        let template = try PassTemplate.load(from: RenderFixtures.loyalty)
+        let template = try PassTemplate.load(from: TestPaths.loyaltyTemplate)
         let error = try #require(throws: TemplateError.self) { try template.coerce([name: value]) }
         #expect(error.file.hasSuffix("loyalty/template.json"))
         #expect(error.path?.description == "$.variables.\(name)")
@@ -218,7 +220,7 @@ import Testing
     }
 
     @Test func coerceNormalisesAndAccepts() throws {
-        let template = try PassTemplate.load(from: RenderFixtures.loyalty)
+        let template = try PassTemplate.load(from: TestPaths.loyaltyTemplate)
         let out = try template.coerce([
             "points": .number(1250), "holderName": .string("A"), "memberSince": .string("2026-09-01T10:00Z"),
         ])
@@ -256,7 +258,7 @@ import Testing
     // MARK: the loyalty template with its samples
 
     @Test func loyaltySamplesRenderIdenticallyBothWays() throws {
-        let template = try PassTemplate.load(from: RenderFixtures.loyalty)
+        let template = try PassTemplate.load(from: TestPaths.loyaltyTemplate)
         let values = try template.coerce(template.manifest.sampleValues)
         for variant in [nil, "base", "silver", "gold"] {
             let tree = template.passJSON(variant: variant)
@@ -361,24 +363,7 @@ import Testing
 
 // MARK: - Support (private to this file)
 
-private enum RenderFixtures {
-    /// …/Tests/PassBuilderTests/RenderTests.swift → the repository root is three levels up.
-    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static var loyalty: String { repoRoot.appendingPathComponent("PassTemplates/loyalty").path }
-}
 
-/// SplitMix64: a tiny, seeded, deterministic generator (Steele, Lea & Flood 2014).
-private struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Comparison that sees what `==` hides: strings by their exact UTF-8 bytes (Swift's `==` treats
 /// canonically equivalent strings as equal), doubles by bit pattern.

@@ -1,5 +1,7 @@
 @testable import Push
+import Core
 import Testing
+import TestSupport
 
 typealias Pool = APNsPoolState<Int>
 

@@ -277,7 +277,7 @@ import Testing
 }
 
 /// Sends every request concurrently (one task each); outcomes in request order.
-func sendAll(_ sender: some PushSender, _ requests: [PushRequest]) async -> [PushOutcome] {
+func sendAll(_ sender: some PushSender<PushToken>, _ requests: [PushRequest<PushToken>]) async -> [PushOutcome] {
     await withTaskGroup(of: (Int, PushOutcome).self) { group in
         for (index, request) in requests.enumerated() {
             group.addTask { (index, await sender.send(request)) }

@@ -1,5 +1,7 @@
+import Core
 import Push
 import Testing
+import TestSupport
 
 /// Random event sequences against the connection machine, checking its invariants throughout.
 @Suite struct ConnectionPropertyTests {

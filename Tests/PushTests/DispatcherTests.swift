@@ -1,6 +1,8 @@
+import Core
 import Logging
 import Synchronization
 import Testing
+import TestSupport
 
 @testable import Push
 
@@ -47,25 +49,25 @@ final class MemoryOutbox: PushOutbox {
 }
 
 /// A sender answering from a script per token (then `fallback`), counting what it was sent.
-final class ScriptedSender: PushSender {
+final class ScriptedSender<Token: Sendable & Hashable & CustomStringConvertible>: PushSender {
     private let state = Mutex<(script: [String: [PushOutcome]], sent: [String: Int], inFlight: Int, maxInFlight: Int)>(([:], [:], 0, 0))
-    let fallback: @Sendable (PushRequest) -> PushOutcome
+    let fallback: @Sendable (PushRequest<Token>) -> PushOutcome
     let delay: Duration
 
-    init(script: [String: [PushOutcome]] = [:], delay: Duration = .zero, fallback: @escaping @Sendable (PushRequest) -> PushOutcome = { _ in .delivered }) {
+    init(script: [String: [PushOutcome]] = [:], delay: Duration = .zero, fallback: @escaping @Sendable (PushRequest<Token>) -> PushOutcome = { _ in .delivered }) {
         self.fallback = fallback
         self.delay = delay
         state.withLock { $0.script = script }
     }
 
-    func send(_ request: PushRequest) async -> PushOutcome {
+    func send(_ request: PushRequest<Token>) async -> PushOutcome {
         let scripted = state.withLock { s -> PushOutcome? in
-            s.sent[request.token.hex, default: 0] += 1
+            s.sent[request.token.description, default: 0] += 1
             s.inFlight += 1
             s.maxInFlight = max(s.maxInFlight, s.inFlight)
-            guard var list = s.script[request.token.hex], !list.isEmpty else { return nil }
+            guard var list = s.script[request.token.description], !list.isEmpty else { return nil }
             let first = list.removeFirst()
-            s.script[request.token.hex] = list
+            s.script[request.token.description] = list
             return first
         }
         if delay > .zero { try? await Task.sleep(for: delay) }
@@ -117,7 +119,7 @@ final class RecordingObserver: PushObserver {
     @Test func everyPushIsDeliveredOnceAndSettled() async throws {
         let outbox = MemoryOutbox()
         for i in 0..<2_000 { outbox.add(OutboxPush(token: Self.token(i), topic: Self.topic, wallet: .apple)) }
-        let sender = ScriptedSender()
+        let sender = ScriptedSender<PushToken>()
         var configuration = Self.fastConfiguration()
         configuration.maxInFlight = 64
         let dispatcher = PushDispatcher(outbox: outbox, apple: sender, android: nil, configuration: configuration, logger: Self.logger)
@@ -149,7 +151,7 @@ final class RecordingObserver: PushObserver {
             }
             script[token] = list
         }
-        let sender = ScriptedSender(script: script)
+        let sender = ScriptedSender<PushToken>(script: script)
         let observer = RecordingObserver()
         let dispatcher = PushDispatcher(
             outbox: outbox, apple: sender, android: nil, configuration: Self.fastConfiguration(), observer: observer, logger: Self.logger)
@@ -177,15 +179,19 @@ final class RecordingObserver: PushObserver {
     @Test func malformedTokensNeverReachTheSenderAndAndroidNeverReachesAPNs() async throws {
         let outbox = MemoryOutbox()
         outbox.add(OutboxPush(token: "not-hex", topic: Self.topic, wallet: .apple))
-        outbox.add(OutboxPush(token: Self.token(1), topic: Self.topic, wallet: .android))
-        outbox.add(OutboxPush(token: Self.token(2), topic: Self.topic, wallet: .android))
-        let apple = ScriptedSender()
-        let android = ScriptedSender()
+        // Android wallet apps register FCM ids, which are no APNs tokens; each is checked by its own rule.
+        let fcm = ["cXyZ0123:APA91bHun4MxP5egoKMwt2KZ-FBaFUH_1RYqx", "eF9876-ab:APA91bE.rest_of_the_id"]
+        outbox.add(OutboxPush(token: fcm[0], topic: Self.topic, wallet: .android))
+        outbox.add(OutboxPush(token: fcm[1], topic: Self.topic, wallet: .android))
+        outbox.add(OutboxPush(token: "not an fcm id", topic: Self.topic, wallet: .android))
+        let apple = ScriptedSender<PushToken>()
+        let android = ScriptedSender<AndroidPushToken>()
         let dispatcher = PushDispatcher(outbox: outbox, apple: apple, android: android, configuration: Self.fastConfiguration(), logger: Self.logger)
         try await Self.run(dispatcher) { outbox.pending == 0 }
         #expect(apple.sent.isEmpty, "nothing reached APNs")
-        #expect(android.sent.keys.sorted() == [Self.token(1), Self.token(2)])
+        #expect(android.sent.keys.sorted() == fcm.sorted())
         #expect(outbox.finals["not-hex" + Self.topic] == [.badToken(.badDeviceToken)], "the bad token's registrations go")
+        #expect(outbox.finals["not an fcm id" + Self.topic] == [.badToken(.badDeviceToken)])
 
         let unsent = MemoryOutbox()
         unsent.add(OutboxPush(token: Self.token(3), topic: Self.topic, wallet: .android))
@@ -199,7 +205,7 @@ final class RecordingObserver: PushObserver {
         let outbox = MemoryOutbox()
         for i in 0..<20 { outbox.add(OutboxPush(token: Self.token(i), topic: Self.topic, wallet: .apple)) }
         outbox.add(OutboxPush(token: Self.token(99), topic: "pass.other", wallet: .apple))
-        let sender = ScriptedSender { request in
+        let sender = ScriptedSender<PushToken> { request in
             request.topic == Self.topic ? .pauseTopic(.badCertificate) : .delivered
         }
         let observer = RecordingObserver()
@@ -231,7 +237,7 @@ final class RecordingObserver: PushObserver {
 
     @Test func aWakeSendsWithoutWaitingForThePoll() async throws {
         let outbox = MemoryOutbox()
-        let sender = ScriptedSender()
+        let sender = ScriptedSender<PushToken>()
         var configuration = Self.fastConfiguration()
         configuration.pollInterval = .seconds(3_600)
         let dispatcher = PushDispatcher(outbox: outbox, apple: sender, android: nil, configuration: configuration, logger: Self.logger)

@@ -2,6 +2,7 @@ import APNsMock
 import Crypto
 import Foundation
 import Testing
+import TestSupport
 
 /// The mock under h2load (nghttp2's load generator): every request answered 200 and counted once.
 @Suite("Mock APNs under h2load")

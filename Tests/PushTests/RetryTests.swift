@@ -1,5 +1,7 @@
+import Core
 import Push
 import Testing
+import TestSupport
 
 @Suite struct RetryPolicyTests {
     @Test func ceilingsDoubleThenCap() {

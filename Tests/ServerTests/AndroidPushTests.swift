@@ -8,13 +8,15 @@ import NIOCore
 import Push
 import Storage
 import Testing
+import TestSupport
 
 @testable import Server
 
 /// Android wallet apps' pushes go to the signed webhook, never to APNs.
 @Suite struct AndroidPushTests {
     static let secret = "android-webhook-secret-0123"
-    static let token = String(repeating: "ef", count: 32)
+    /// An FCM registration id: neither hexadecimal nor an APNs token, as Android wallet apps send.
+    static let token = "dGVzdC1kZXZpY2U:APA91bHun4MxP5egoKMwt2KZFBaFUH-1RYqx_k.9"
 
     @Test func theWebhookIsSignedAndItsAnswersClassified() async throws {
         try await Receiver.run(status: { path in
@@ -28,7 +30,7 @@ import Testing
             func sender(_ path: String) -> AndroidWebhookSender {
                 AndroidWebhookSender(url: "http://127.0.0.1:\(port)\(path)", key: SymmetricKey(data: Array(Self.secret.utf8)))
             }
-            let request = PushRequest(token: try PushToken(Self.token), topic: "pass.test.android")
+            let request = PushRequest(token: try #require(AndroidPushToken(Self.token)), topic: "pass.test.android")
             #expect(await sender("/ok").send(request) == .delivered)
             #expect(await sender("/gone").send(request) == .unregistered(since: nil))
             #expect(await sender("/busy").send(request) == .retry(.apns(status: 503, reason: nil)))

@@ -5,6 +5,7 @@ import PassBuilder
 import Storage
 import ServiceLifecycle
 import Testing
+import TestSupport
 
 @testable import Distribution
 @testable import Server

@@ -7,6 +7,7 @@ import NIOCore
 import PassBuilder
 import Storage
 import Testing
+import TestSupport
 
 @testable import Distribution
 @testable import Server

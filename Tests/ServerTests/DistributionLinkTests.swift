@@ -5,6 +5,7 @@ import HummingbirdTesting
 import PassBuilder
 import Storage
 import Testing
+import TestSupport
 
 @testable import Distribution
 @testable import Server

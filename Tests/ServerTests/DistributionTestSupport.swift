@@ -8,6 +8,7 @@ import PassBuilder
 import Storage
 import ServiceLifecycle
 import Testing
+import TestSupport
 
 @testable import Distribution
 @testable import Server

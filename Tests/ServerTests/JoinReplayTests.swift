@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Storage
 import Testing
+import TestSupport
 
 @testable import Server
 

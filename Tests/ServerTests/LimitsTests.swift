@@ -9,6 +9,7 @@ import PassBuilder
 import Storage
 import Synchronization
 import Testing
+import TestSupport
 
 @testable import Server
 

@@ -6,6 +6,7 @@ import NIOCore
 import PassBuilder
 import Storage
 import Testing
+import TestSupport
 
 @testable import Server
 

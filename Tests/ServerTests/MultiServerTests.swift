@@ -5,6 +5,7 @@ import Logging
 import PassBuilder
 import Storage
 import Testing
+import TestSupport
 
 @testable import Server
 

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import PassBuilder
 import Testing
+import TestSupport
 
 @testable import Server
 

@@ -4,6 +4,7 @@ import HummingbirdTesting
 import PassBuilder
 import Storage
 import Testing
+import TestSupport
 
 @testable import Server
 

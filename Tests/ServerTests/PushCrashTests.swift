@@ -2,6 +2,7 @@ import APNsMock
 import Foundation
 import Storage
 import Testing
+import TestSupport
 
 @testable import Server
 

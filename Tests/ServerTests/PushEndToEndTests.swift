@@ -6,6 +6,7 @@ import HummingbirdTesting
 import NIOCore
 import Storage
 import Testing
+import TestSupport
 
 @testable import Server
 

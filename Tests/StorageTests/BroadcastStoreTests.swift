@@ -2,13 +2,14 @@ import Foundation
 import Loyalty
 import PassBuilder
 import Testing
+import TestSupport
 
 @testable import Storage
+@testable import passline
 
 /// Broadcasts at the store level, on SQLite and PostgreSQL: audiences, batches, crash-resume,
 /// reruns, cancellation, leases, fetch-back counting.
 @Suite struct BroadcastStoreTests {
-    typealias Engine = RegistryStoreTests.Engine
     static let passType = "pass.test.broadcast"
 
     /// A seeded database: 500 cards in 400 households, 600 devices.

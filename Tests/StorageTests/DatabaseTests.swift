@@ -2,30 +2,19 @@ import Foundation
 import Logging
 import Synchronization
 import Testing
+import TestSupport
 
 @testable import Storage
 
-// One conformance suite, run against both engines. PostgreSQL comes from PASSLINE_TEST_POSTGRES_URL,
-// which scripts/with-postgres.sh sets: `scripts/with-postgres.sh swift test`. Without it the
-// PostgreSQL cases fail (they never skip).
+// One conformance suite, run against both engines on the shared database fixture (a PostgreSQL
+// case fails without the throwaway cluster of scripts/with-postgres.sh; it never skips).
 
-enum DatabaseEngine: String, CaseIterable, Sendable, CustomTestStringConvertible {
-    case sqlite, postgres
-    var testDescription: String { rawValue }
-}
-
-/// Unique table names per test, so tests can share one PostgreSQL database and run in parallel.
+/// Unique table names per test, so the PostgreSQL-only tests can share the cluster's database.
 fileprivate struct TableNames: Sendable {
     let prefix: String
     init() { prefix = "t" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased() }
     func callAsFunction(_ base: String) -> String { "\(prefix)_\(base)" }
 }
-
-fileprivate let testLogger: Logger = {
-    var logger = Logger(label: "passline.tests.database")
-    logger.logLevel = .warning
-    return logger
-}()
 
 /// PostgresClient warns when a query asks for a connection before `run()` has started, which the
 /// tests do on purpose (the query just waits).
@@ -35,56 +24,23 @@ fileprivate let postgresTestLogger: Logger = {
     return logger
 }()
 
-fileprivate let postgresURLVariable = "PASSLINE_TEST_POSTGRES_URL"
-
-/// Opens a fresh database of `engine`, runs `body`, then closes it (and cleans up its tables or files).
+/// Runs `body` on a fresh, empty database of `engine`.
 fileprivate func withDatabase(
-    _ engine: DatabaseEngine,
-    maxConnections: Int = 4,
+    _ engine: Engine,
     sourceLocation: SourceLocation = #_sourceLocation,
-    _ body: (any Database, TableNames) async throws -> Void
+    _ body: @Sendable (any Database, TableNames) async throws -> Void
 ) async throws {
-    let names = TableNames()
-    switch engine {
-    case .sqlite:
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("passline-db-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        // A missing parent directory is created by DatabaseURL.open.
-        let url = DatabaseURL.sqlite(path: directory.appendingPathComponent("nested/registry.sqlite").path)
-        let db = try await DatabaseURL.open(url, logger: testLogger)
-        do {
-            try await body(db, names)
-        } catch {
-            try await db.shutdown()
-            throw error
-        }
-        try await db.shutdown()
-    case .postgres:
-        try await withPostgres(maxConnections: maxConnections, sourceLocation: sourceLocation) { db in
-            do {
-                try await body(db, names)
-            } catch {
-                try? await dropTables(db, prefix: names.prefix)
-                throw error
-            }
-            try await dropTables(db, prefix: names.prefix)
-        }
-    }
+    try await TestDatabase.with(engine, migrated: false, sourceLocation: sourceLocation) { db in try await body(db, TableNames()) }
 }
 
+/// Runs `body` with a PostgresDatabase on the throwaway cluster's own database.
 fileprivate func withPostgres(
     maxConnections: Int = 4,
     sourceLocation: SourceLocation = #_sourceLocation,
     _ body: (PostgresDatabase) async throws -> Void
 ) async throws {
-    guard let raw = ProcessInfo.processInfo.environment[postgresURLVariable], !raw.isEmpty else {
-        Issue.record(
-            "\(postgresURLVariable) is not set, so the PostgreSQL tests cannot run: run the tests through scripts/with-postgres.sh (e.g. `scripts/with-postgres.sh swift test`), which starts a throwaway PostgreSQL and sets it.",
-            sourceLocation: sourceLocation)
-        return
-    }
-    guard case .postgres(let settings) = try DatabaseURL(parsing: raw) else {
-        Issue.record("\(postgresURLVariable) is not a postgres:// URL", sourceLocation: sourceLocation)
+    guard case .postgres(let settings) = try DatabaseURL(parsing: try TestDatabase.postgresURL(sourceLocation: sourceLocation)) else {
+        Issue.record("\(TestDatabase.variable) is not a postgres:// URL", sourceLocation: sourceLocation)
         return
     }
     let db = PostgresDatabase(settings: settings, maxConnections: maxConnections, logger: postgresTestLogger)
@@ -99,15 +55,6 @@ fileprivate func withPostgres(
         group.cancelAll()
     }
     try await db.shutdown()
-}
-
-fileprivate func dropTables(_ db: any Database, prefix: String) async throws {
-    let tables = try await db.read { c in
-        try await c.query("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE $1", [.text(prefix + "\\_%")])
-    }
-    for row in tables {
-        _ = try await db.read { c in try await c.query("DROP TABLE IF EXISTS \"\(row.text(0)!)\" CASCADE") }
-    }
 }
 
 fileprivate func blobType(_ dialect: SQLDialect) -> String { dialect == .sqlite ? "BLOB" : "BYTEA" }
@@ -132,8 +79,8 @@ fileprivate func queryError<T>(
 
 @Suite("Database conformance (SQLite and PostgreSQL)")
 struct DatabaseConformanceTests {
-    @Test(arguments: DatabaseEngine.allCases)
-    func valuesRoundTrip(_ engine: DatabaseEngine) async throws {
+    @Test(arguments: Engine.allCases)
+    func valuesRoundTrip(_ engine: Engine) async throws {
         try await withDatabase(engine) { db, t in
             let table = t("values")
             _ = try await db.transaction { c in
@@ -173,8 +120,8 @@ struct DatabaseConformanceTests {
         }
     }
 
-    @Test(arguments: DatabaseEngine.allCases)
-    func placeholders(_ engine: DatabaseEngine) async throws {
+    @Test(arguments: Engine.allCases)
+    func placeholders(_ engine: Engine) async throws {
         try await withDatabase(engine) { db, t in
             try await db.read { c in
                 // Out of order: $N always binds binds[N-1].
@@ -217,8 +164,8 @@ struct DatabaseConformanceTests {
         }
     }
 
-    @Test(arguments: DatabaseEngine.allCases)
-    func transactionCommitAndRollback(_ engine: DatabaseEngine) async throws {
+    @Test(arguments: Engine.allCases)
+    func transactionCommitAndRollback(_ engine: Engine) async throws {
         try await withDatabase(engine) { db, t in
             let table = t("items")
             _ = try await db.transaction { c in try await c.query("CREATE TABLE \(table) (id BIGINT PRIMARY KEY, label TEXT NOT NULL)") }
@@ -255,8 +202,8 @@ struct DatabaseConformanceTests {
         }
     }
 
-    @Test(arguments: DatabaseEngine.allCases)
-    func readsSeeCommittedDataOnly(_ engine: DatabaseEngine) async throws {
+    @Test(arguments: Engine.allCases)
+    func readsSeeCommittedDataOnly(_ engine: Engine) async throws {
         try await withDatabase(engine) { db, t in
             let table = t("notes")
             _ = try await db.transaction { c in try await c.query("CREATE TABLE \(table) (id BIGINT PRIMARY KEY)") }
@@ -284,8 +231,8 @@ struct DatabaseConformanceTests {
         }
     }
 
-    @Test(arguments: DatabaseEngine.allCases)
-    func nestedTransactionsAreSavepoints(_ engine: DatabaseEngine) async throws {
+    @Test(arguments: Engine.allCases)
+    func nestedTransactionsAreSavepoints(_ engine: Engine) async throws {
         try await withDatabase(engine) { db, t in
             let table = t("nested")
             _ = try await db.transaction { c in try await c.query("CREATE TABLE \(table) (id BIGINT PRIMARY KEY)") }
@@ -335,9 +282,9 @@ struct DatabaseConformanceTests {
         }
     }
 
-    @Test(arguments: DatabaseEngine.allCases)
-    func concurrentTransactionsDoNotLoseUpdates(_ engine: DatabaseEngine) async throws {
-        try await withDatabase(engine, maxConnections: 10) { db, t in
+    @Test(arguments: Engine.allCases)
+    func concurrentTransactionsDoNotLoseUpdates(_ engine: Engine) async throws {
+        try await withDatabase(engine) { db, t in
             let table = t("counter")
             try await db.transaction { c in
                 try await c.query("CREATE TABLE \(table) (id BIGINT PRIMARY KEY, n BIGINT NOT NULL, m BIGINT NOT NULL)")
@@ -370,8 +317,8 @@ struct DatabaseConformanceTests {
         }
     }
 
-    @Test(arguments: DatabaseEngine.allCases)
-    func constraintViolationsAreClassified(_ engine: DatabaseEngine) async throws {
+    @Test(arguments: Engine.allCases)
+    func constraintViolationsAreClassified(_ engine: Engine) async throws {
         try await withDatabase(engine) { db, t in
             let parent = t("accounts")
             let child = t("devices")
@@ -415,8 +362,8 @@ struct DatabaseConformanceTests {
         }
     }
 
-    @Test(arguments: DatabaseEngine.allCases)
-    func cancelledTransactionRollsBackAndFreesTheConnection(_ engine: DatabaseEngine) async throws {
+    @Test(arguments: Engine.allCases)
+    func cancelledTransactionRollsBackAndFreesTheConnection(_ engine: Engine) async throws {
         try await withDatabase(engine) { db, t in
             let table = t("cancel")
             _ = try await db.transaction { c in try await c.query("CREATE TABLE \(table) (id BIGINT PRIMARY KEY)") }
@@ -447,7 +394,7 @@ struct SQLiteDatabaseTests {
     @Test func memoryDatabase() async throws {
         let url = try DatabaseURL(parsing: "sqlite::memory:")
         #expect(url == .sqliteMemory)
-        let db = try await DatabaseURL.open(url, logger: testLogger)
+        let db = try await DatabaseURL.open(url, logger: TestDatabase.logger)
         #expect(db.dialect == .sqlite)
         do {
             try await db.run() // returns at once
@@ -498,7 +445,7 @@ struct SQLiteDatabaseTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("passline-db-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("a/b/registry.sqlite").path
-        let db = try await DatabaseURL.open(try DatabaseURL(parsing: "sqlite:\(path)"), logger: testLogger)
+        let db = try await DatabaseURL.open(try DatabaseURL(parsing: "sqlite:\(path)"), logger: TestDatabase.logger)
         #expect(FileManager.default.fileExists(atPath: path))
         let sqlite = try #require(db as? SQLiteDatabase)
         #expect(sqlite.storage == .file(path: path))
@@ -541,7 +488,7 @@ struct SQLiteDatabaseTests {
         await #expect(throws: DatabaseError.self) { try await db.read { c in try await c.query("SELECT 1") } }
 
         // Data persists across opens.
-        let again = try await DatabaseURL.open(.sqlite(path: path), logger: testLogger)
+        let again = try await DatabaseURL.open(.sqlite(path: path), logger: TestDatabase.logger)
         let tables = try await again.read { c in try await c.query("SELECT name FROM sqlite_master WHERE type = 'table'") }
         try await again.shutdown()
         #expect(tables.map { $0.text(0) } == ["x"])
@@ -655,7 +602,7 @@ struct PostgresDatabaseTests {
             try await db.checkConnection()
             var wrong = db.settings
             wrong.database = "no_such_database_\(UUID().uuidString.prefix(8).lowercased())"
-            let error = await queryError { try await PostgresDatabase(settings: wrong, logger: testLogger).checkConnection() }
+            let error = await queryError { try await PostgresDatabase(settings: wrong, logger: TestDatabase.logger).checkConnection() }
             #expect(error?.code == "3D000") // invalid_catalog_name
         }
     }

@@ -1,13 +1,13 @@
 import Foundation
 import Loyalty
 import Testing
+import TestSupport
 
 @testable import Storage
 
 /// Links, the SMS outbox and its budget, and the webhook outbox at the store level, on SQLite
 /// and PostgreSQL.
 @Suite struct DistributionStoreTests {
-    typealias Engine = RegistryStoreTests.Engine
     static let t0 = Date(timeIntervalSince1970: 1_800_000_000)
 
     static func withStore(_ engine: Engine, _ body: @Sendable (DistributionStore) async throws -> Void) async throws {

@@ -2,13 +2,13 @@ import Foundation
 import Loyalty
 import PassBuilder
 import Testing
+import TestSupport
 
 @testable import Storage
 
 /// The ledger at the store level, on SQLite and PostgreSQL: households, entries, balances,
 /// business keys, tiers, the limits, and the pushes due that every change records.
 @Suite struct LedgerStoreTests {
-    typealias Engine = RegistryStoreTests.Engine
     static let passType = "pass.test.ledger"
     static let program = LoyaltyProgram.default
 

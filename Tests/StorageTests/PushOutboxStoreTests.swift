@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+import TestSupport
 
 @testable import Storage
 
 /// The durable push outbox, on SQLite and PostgreSQL.
 @Suite struct PushOutboxStoreTests {
-    typealias Engine = RegistryStoreTests.Engine
     static let type = "pass.test.push"
     static let tokenA = String(repeating: "a", count: 64)
     static let tokenB = String(repeating: "b", count: 64)

@@ -2,50 +2,15 @@ import Foundation
 import Logging
 import PassBuilder
 import Testing
+import TestSupport
 
 @testable import Storage
 
 /// The Store API, the same suite on SQLite and PostgreSQL.
 @Suite struct RegistryStoreTests {
-    enum Engine: String, CaseIterable, Sendable { case sqlite, postgres }
-
-    static let logger: Logger = {
-        var l = Logger(label: "store-test")
-        l.logLevel = .warning
-        return l
-    }()
-
-    /// Runs `body` with a migrated store on a fresh database of the engine.
+    /// Runs `body` with a store on a fresh, migrated database of the engine.
     static func withStore(_ engine: Engine, _ body: @Sendable (RegistryStore) async throws -> Void) async throws {
-        let url: DatabaseURL
-        switch engine {
-        case .sqlite:
-            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("passline-store-\(UUID().uuidString)")
-            url = .sqlite(path: dir.appendingPathComponent("registry.sqlite").path)
-        case .postgres:
-            guard let base = ProcessInfo.processInfo.environment["PASSLINE_TEST_POSTGRES_URL"] else {
-                Issue.record("PASSLINE_TEST_POSTGRES_URL is not set: run through scripts/test.sh (scripts/with-postgres.sh), which starts PostgreSQL")
-                return
-            }
-            let name = "s_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(20))"
-            try await running(try await DatabaseURL.open(try DatabaseURL(parsing: base), logger: logger)) { db in
-                _ = try await db.read { try await $0.query("CREATE DATABASE \(name)") }
-            }
-            url = try DatabaseURL(parsing: String(base[...base.lastIndex(of: "/")!]) + name)
-        }
-        try await running(try await DatabaseURL.open(url, logger: logger)) { db in
-            try await Migrations.run(on: db)
-            try await body(RegistryStore(database: db))
-        }
-    }
-
-    static func running(_ db: any Database, _ body: @Sendable (any Database) async throws -> Void) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await db.run() }
-            defer { group.cancelAll() }
-            try await body(db)
-        }
-        try await db.shutdown()
+        try await TestDatabase.with(engine) { db in try await body(RegistryStore(database: db)) }
     }
 
     static let type = "pass.test.registry"

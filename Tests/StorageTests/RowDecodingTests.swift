@@ -1,13 +1,13 @@
 import Foundation
 import Loyalty
 import Testing
+import TestSupport
 
 @testable import Storage
 
 /// Stores decode rows with throwing readers: a damaged row fails the read naming its column,
 /// instead of reaching the server as `0`, `""` or a made-up enum case.
 @Suite struct RowDecodingTests {
-    typealias Engine = RegistryStoreTests.Engine
 
     static func expectFailure(naming column: String, _ read: () async throws -> Void) async {
         do {

@@ -1,13 +1,13 @@
 import Foundation
 import Loyalty
 import Testing
+import TestSupport
 
 @testable import Storage
 
 /// Phones are decoded once, in the store, into `PhoneNumber`: a stored value that is not a phone
 /// fails the read and names the column, instead of reaching the server as `""`.
 @Suite struct StoredPhoneTests {
-    typealias Engine = RegistryStoreTests.Engine
 
     @Test(arguments: Engine.allCases)
     func aHouseholdPhoneIsDecodedOrTheReadFails(_ engine: Engine) async throws {

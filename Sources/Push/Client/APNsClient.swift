@@ -118,7 +118,7 @@ public final class APNsClient: PushSender {
 
     /// One attempt at `request`, classified. A topic without credentials is
     /// `.pauseTopic(.topicNotConfigured)`.
-    public func send(_ request: PushRequest) async -> PushOutcome {
+    public func send(_ request: PushRequest<PushToken>) async -> PushOutcome {
         guard let pool = pools[request.topic] else { return .pauseTopic(.topicNotConfigured) }
         return await pool.send(request.token)
     }

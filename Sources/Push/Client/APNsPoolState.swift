@@ -1,3 +1,4 @@
+import Core
 import NIOCore
 
 /// Identifies one connection of a pool.

@@ -32,8 +32,8 @@ public struct PushDispatcherConfiguration: Sendable, Hashable {
 public final class PushDispatcher: Sendable {
     public let configuration: PushDispatcherConfiguration
     private let outbox: any PushOutbox
-    private let apple: any PushSender
-    private let android: (any PushSender)?
+    private let apple: any PushSender<PushToken>
+    private let android: (any PushSender<AndroidPushToken>)?
     private let observer: any PushObserver
     private let logger: Logger
     private let wakeup = ChangeSignal()
@@ -54,7 +54,7 @@ public final class PushDispatcher: Sendable {
     ///   - android: sends pushes for Android wallet apps; nil ends them as rejected
     ///     (`AndroidSenderNotConfigured`), since they can never reach APNs.
     public init(
-        outbox: any PushOutbox, apple: any PushSender, android: (any PushSender)?, configuration: PushDispatcherConfiguration = .init(),
+        outbox: any PushOutbox, apple: any PushSender<PushToken>, android: (any PushSender<AndroidPushToken>)?, configuration: PushDispatcherConfiguration = .init(),
         observer: any PushObserver = NoPushObserver(), logger: Logger
     ) {
         self.outbox = outbox
@@ -132,23 +132,21 @@ public final class PushDispatcher: Sendable {
         if let until = pausedUntil.withLock({ $0[push.topic] }), until > .now {
             return .deferred(after: ContinuousClock.now.duration(to: until))
         }
-        guard let token = try? PushToken(push.token) else {
-            observer.finished(PushResolver.malformedToken, wallet: push.wallet)
-            return .finished(PushResolver.malformedToken)
-        }
-        let sender: any PushSender
+        // Each wallet's token is checked by that wallet's rule: an FCM id is no APNs token.
+        let outcome: PushOutcome
         switch push.wallet {
         case .apple:
-            sender = apple
+            guard let token = try? PushToken(push.token) else { return malformed(push) }
+            outcome = await apple.send(PushRequest(token: token, topic: push.topic))
         case .android:
             guard let android else {
                 let outcome = FinalOutcome.rejected(status: 501, reason: "AndroidSenderNotConfigured")
                 observer.finished(outcome, wallet: .android)
                 return .finished(outcome)
             }
-            sender = android
+            guard let token = AndroidPushToken(push.token) else { return malformed(push) }
+            outcome = await android.send(PushRequest(token: token, topic: push.topic))
         }
-        let outcome = await sender.send(PushRequest(token: token, topic: push.topic))
         observer.attempted(outcome, wallet: push.wallet)
         if case .pauseTopic(let reason) = outcome { pause(push.topic, reason: reason) }
         if case .retry(.transport(.unreachable)) = outcome { holdBack(push.topic, for: PushResolver.unsentDelay) }
@@ -157,6 +155,12 @@ public final class PushDispatcher: Sendable {
             push, after: outcome, pause: configuration.pausePeriod, now: .now, using: &generator)
         if case .finished(let final) = resolution { observer.finished(final, wallet: push.wallet) }
         return resolution
+    }
+
+    /// A stored token its wallet's rule refuses: ended, never sent.
+    private func malformed(_ push: OutboxPush) -> PushResolution {
+        observer.finished(PushResolver.malformedToken, wallet: push.wallet)
+        return .finished(PushResolver.malformedToken)
     }
 
     /// Pass types paused now.

@@ -25,8 +25,8 @@ struct AndroidWebhookSender: PushSender {
         self.timeout = timeout
     }
 
-    func send(_ request: PushRequest) async -> PushOutcome {
-        let body = Array(#"{"pushToken":"\#(request.token.hex)","passTypeIdentifier":\#(Self.jsonString(request.topic))}"#.utf8)
+    func send(_ request: PushRequest<AndroidPushToken>) async -> PushOutcome {
+        let body = Array(#"{"pushToken":"\#(request.token.value)","passTypeIdentifier":\#(Self.jsonString(request.topic))}"#.utf8)
         let signer = WebhookSignature(key: key)
         let timestamp = Int64(Date().timeIntervalSince1970.rounded(.down))
         let outbound = OutboundRequest(

@@ -16,7 +16,7 @@ enum WalletPushToken: Sendable, Hashable {
             do { self = .apple(try PushToken(string)) } catch { throw WalletPushTokenError(description: error.description) }
         case .android:
             guard let token = AndroidPushToken(string) else {
-                throw WalletPushTokenError(description: "push token must be \(AndroidPushToken.lengths.lowerBound)–\(AndroidPushToken.lengths.upperBound) characters of A–Z, a–z, 0–9, ':', '-', '_', '.'")
+                throw WalletPushTokenError(description: "push token must be \(AndroidPushToken.rule)")
             }
             self = .android(token)
         }
@@ -27,31 +27,6 @@ enum WalletPushToken: Sendable, Hashable {
         switch self {
         case .apple(let token): token.hex
         case .android(let token): token.value
-        }
-    }
-}
-
-/// An Android wallet app's push token: the FCM registration id its backend is told about through
-/// the Android webhook. Not hexadecimal, so not a ``PushToken``; bounded and limited to the
-/// characters FCM ids use so it is safe to store, log and put in the webhook's JSON.
-struct AndroidPushToken: Sendable, Hashable {
-    static let lengths = 16...4096
-    let value: String
-
-    init?(_ string: String) {
-        guard Self.lengths.contains(string.utf8.count),
-              string.utf8.allSatisfy({ Self.allowed($0) })
-        else { return nil }
-        value = string
-    }
-
-    private static func allowed(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-             UInt8(ascii: ":"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."):
-            true
-        default:
-            false
         }
     }
 }

@@ -346,11 +346,4 @@ public struct LedgerStore: Sendable {
             return updated
         }
     }
-
-    /// Σ of the household's ledger, to check the cached balance against.
-    public func ledgerSum(accountID: Int64) async throws -> Int64 {
-        try await database.read { db in
-            try await db.query("SELECT COALESCE(SUM(points), 0) FROM ledger_entries WHERE account_id = $1", [.integer(accountID)]).first?.int(0) ?? 0
-        }
-    }
 }

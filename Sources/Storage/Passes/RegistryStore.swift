@@ -32,7 +32,7 @@ public struct RegistryStore: Sendable {
 
     /// Takes the next update tag. Call it last in a transaction: the counter row stays locked
     /// until commit, so no change with a smaller tag can become visible after this one.
-    static func nextTag(_ db: any DatabaseConnection) async throws -> Int64 {
+    package static func nextTag(_ db: any DatabaseConnection) async throws -> Int64 {
         db.changesVersions()
         guard let tag = try await db.query("UPDATE counters SET value = value + 1 WHERE name = 'update_tag' RETURNING value").first?.int(0) else {
             throw DatabaseError("the update_tag counter is missing; was the database migrated?")
@@ -194,15 +194,6 @@ public struct RegistryStore: Sendable {
         }
     }
 
-    /// How many devices are registered for a pass.
-    public func registrationCount(passTypeIdentifier: String, serialNumber: String) async throws -> Int {
-        try await database.read { db in
-            Int(try await db.query(
-                "SELECT COUNT(*) FROM registrations WHERE pass_type_id = $1 AND serial_number = $2", [.text(passTypeIdentifier), .text(serialNumber)]
-            ).first?.int(0) ?? 0)
-        }
-    }
-
     /// Keeps what devices report to `/v1/log` (each message cut to 2 KB), and of all of it only
     /// the newest `keepNewest` rows: older ones go in the same transaction, so the table never
     /// grows past the bound. Ids only grow, so "the newest N" is `id > MAX(id) - N` — a range
@@ -217,12 +208,6 @@ public struct RegistryStore: Sendable {
             }
             try await db.query(
                 "DELETE FROM web_service_log WHERE id <= (SELECT MAX(id) FROM web_service_log) - $1", [.integer(Int64(keepNewest))])
-        }
-    }
-
-    public func recentLog(limit: Int = 100) async throws -> [String] {
-        try await database.read { db in
-            try await db.query("SELECT message FROM web_service_log ORDER BY id DESC LIMIT $1", [.integer(Int64(limit))]).compactMap { $0.text(0) }
         }
     }
 

@@ -1,5 +1,5 @@
-/// SplitMix64: a small, fast, seedable generator, for reproducible jitter in tests and the mock's
-/// faults. Not for secrets.
+/// SplitMix64 (Steele, Lea and Flood 2014): a small, fast, seedable generator, for reproducible
+/// jitter, the mock's faults and randomised tests that repeat exactly. Not for secrets.
 public struct SplitMix64: RandomNumberGenerator, Sendable, Hashable {
     private var state: UInt64
 

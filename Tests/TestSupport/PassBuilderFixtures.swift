@@ -6,17 +6,17 @@ import X509
 @testable import PassBuilder
 
 /// A test precondition that does not hold (a missing tool, fixture or binary): the message says what to do.
-struct TestSetupError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+package struct TestSetupError: Error, CustomStringConvertible {
+    package var description: String
+    package init(_ description: String) { self.description = description }
 }
 
 // MARK: - Paths
 
-enum TestPaths {
+package enum TestPaths {
     /// The package root: the nearest folder above this file that holds Package.swift
     /// (this file is Tests/PassBuilderTests/Support/TestSupport.swift).
-    static let repoRoot: String = {
+    package static let repoRoot: String = {
         var url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         for _ in 0..<6 {
             if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url.path }
@@ -27,20 +27,20 @@ enum TestPaths {
             .deletingLastPathComponent().deletingLastPathComponent().path
     }()
 
-    static func repo(_ relative: String) -> String { URL(fileURLWithPath: repoRoot).appendingPathComponent(relative).path }
+    package static func repo(_ relative: String) -> String { URL(fileURLWithPath: repoRoot).appendingPathComponent(relative).path }
 
-    static var loyaltyTemplate: String { repo("PassTemplates/loyalty") }
-    static var bundledWWDRG4: String { repo("Certificates/AppleWWDRCAG4.cer") }
+    package static var loyaltyTemplate: String { repo("PassTemplates/loyalty") }
+    package static var bundledWWDRG4: String { repo("Certificates/AppleWWDRCAG4.cer") }
 
     /// Where Apple's sample passes are looked for: the repository's Tests/Fixtures, then
     /// `../shared/fixtures` next to the repository.
-    static var sampleFolders: [String] {
+    package static var sampleFolders: [String] {
         [repo("Tests/Fixtures/apple-sample-passes"),
          URL(fileURLWithPath: repoRoot).deletingLastPathComponent().appendingPathComponent("shared/fixtures/apple-sample-passes").path]
     }
 
     /// Apple's sample passes; fails (never skips) when neither folder holds them.
-    static func appleSamplePasses() throws -> [String] {
+    package static func appleSamplePasses() throws -> [String] {
         for dir in sampleFolders {
             guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { continue }
             let passes = names.filter { $0.hasSuffix(".pkpass") }.sorted().map { URL(fileURLWithPath: dir).appendingPathComponent($0).path }
@@ -53,10 +53,10 @@ enum TestPaths {
 // MARK: - Temporary directories and files
 
 /// A fresh directory under the system temp folder; call `remove()` (usually in a `defer`).
-struct TempDir: Sendable {
-    let path: String
+package struct TempDir: Sendable {
+    package let path: String
 
-    init(_ label: String = "passline-tests") throws {
+    package init(_ label: String = "passline-tests") throws {
         let url = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("\(label)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         path = url.path
@@ -65,18 +65,18 @@ struct TempDir: Sendable {
     private init(existing path: String) { self.path = path }
 
     /// A TempDir value for a sub-folder (created if absent) of another TempDir; removed with its parent.
-    static func at(_ path: String) throws -> TempDir {
+    package static func at(_ path: String) throws -> TempDir {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return TempDir(existing: path)
     }
 
-    func remove() { try? FileManager.default.removeItem(atPath: path) }
+    package func remove() { try? FileManager.default.removeItem(atPath: path) }
 
     /// The absolute path of `relative` inside the directory.
-    func file(_ relative: String) -> String { URL(fileURLWithPath: path).appendingPathComponent(relative).path }
+    package func file(_ relative: String) -> String { URL(fileURLWithPath: path).appendingPathComponent(relative).path }
 
     @discardableResult
-    func write(_ relative: String, _ bytes: [UInt8]) throws -> String {
+    package func write(_ relative: String, _ bytes: [UInt8]) throws -> String {
         let target = file(relative)
         try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: target).deletingLastPathComponent().path, withIntermediateDirectories: true)
         try Data(bytes).write(to: URL(fileURLWithPath: target))
@@ -84,36 +84,36 @@ struct TempDir: Sendable {
     }
 
     @discardableResult
-    func write(_ relative: String, _ text: String) throws -> String { try write(relative, Array(text.utf8)) }
+    package func write(_ relative: String, _ text: String) throws -> String { try write(relative, Array(text.utf8)) }
 
-    func read(_ relative: String) throws -> [UInt8] { try readBytes(file(relative)) }
+    package func read(_ relative: String) throws -> [UInt8] { try readBytes(file(relative)) }
 
-    func exists(_ relative: String) -> Bool { FileManager.default.fileExists(atPath: file(relative)) }
+    package func exists(_ relative: String) -> Bool { FileManager.default.fileExists(atPath: file(relative)) }
 
     /// Copies a folder (e.g. a template) into this directory and returns the copy's path.
-    func copy(folder source: String, as name: String) throws -> String {
+    package func copy(folder source: String, as name: String) throws -> String {
         let target = file(name)
         try FileManager.default.copyItem(atPath: source, toPath: target)
         return target
     }
 }
 
-func readBytes(_ path: String) throws -> [UInt8] {
+package func readBytes(_ path: String) throws -> [UInt8] {
     guard let data = FileManager.default.contents(atPath: path) else { throw TestSetupError("cannot read \(path)") }
     return [UInt8](data)
 }
 
-func sha1Hex(_ bytes: [UInt8]) -> String {
+package func sha1Hex(_ bytes: [UInt8]) -> String {
     Insecure.SHA1.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
 }
 
 // MARK: - Development PKI and credentials (generated once per test process)
 
-enum DevFixtures {
+package enum DevFixtures {
     /// A signing time inside the cached PKIs' validity (they start an hour before generation).
-    static let signingTime: Date = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
+    package static let signingTime: Date = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
 
-    static let identityB = PassIdentity(passTypeIdentifier: "pass.test.example", teamIdentifier: "TEAM999")
+    package static let identityB = PassIdentity(passTypeIdentifier: "pass.test.example", teamIdentifier: "TEAM999")
 
     private static let cachedA = Result<DevelopmentPKI, TestSetupError> { () throws(TestSetupError) in
         do { return try DevelopmentPKI.generate() } catch { throw TestSetupError("DevelopmentPKI.generate() failed: \(error)") }
@@ -123,33 +123,33 @@ enum DevFixtures {
     }
 
     /// The default development PKI (pass.dev.passline.loyalty / DEVTEAM123).
-    static func pki() throws -> DevelopmentPKI { try cachedA.get() }
+    package static func pki() throws -> DevelopmentPKI { try cachedA.get() }
     /// A second, independent PKI with the identity pass.test.example / TEAM999.
-    static func pkiB() throws -> DevelopmentPKI { try cachedB.get() }
+    package static func pkiB() throws -> DevelopmentPKI { try cachedB.get() }
 
     /// Leaf, key and intermediate of `pki` loaded as signing credentials.
-    static func credentials(_ pki: DevelopmentPKI, intermediates: Bool = true) throws -> SigningCredentials {
+    package static func credentials(_ pki: DevelopmentPKI, intermediates: Bool = true) throws -> SigningCredentials {
         try SigningCredentials.load(
             certificate: Array(pki.certificatePEM.utf8), key: Array(pki.keyPEM.utf8),
             intermediates: intermediates ? [Array(pki.intermediatePEM.utf8)] : [])
     }
 
-    static func credentials() throws -> SigningCredentials { try credentials(pki()) }
+    package static func credentials() throws -> SigningCredentials { try credentials(pki()) }
 
-    static func root(_ pki: DevelopmentPKI) throws -> Certificate { try Certificate(pemEncoded: pki.rootPEM) }
-    static func leaf(_ pki: DevelopmentPKI) throws -> Certificate { try Certificate(pemEncoded: pki.certificatePEM) }
-    static func intermediate(_ pki: DevelopmentPKI) throws -> Certificate { try Certificate(pemEncoded: pki.intermediatePEM) }
+    package static func root(_ pki: DevelopmentPKI) throws -> Certificate { try Certificate(pemEncoded: pki.rootPEM) }
+    package static func leaf(_ pki: DevelopmentPKI) throws -> Certificate { try Certificate(pemEncoded: pki.certificatePEM) }
+    package static func intermediate(_ pki: DevelopmentPKI) throws -> Certificate { try Certificate(pemEncoded: pki.intermediatePEM) }
 
-    static func loyaltyTemplate() throws -> PassTemplate { try PassTemplate.load(from: TestPaths.loyaltyTemplate) }
+    package static func loyaltyTemplate() throws -> PassTemplate { try PassTemplate.load(from: TestPaths.loyaltyTemplate) }
 
-    static func loyaltyFactory(signer: (any PassSigner)? = nil, webServiceURL: String? = nil) throws -> PassFactory {
+    package static func loyaltyFactory(signer: (any PassSigner)? = nil, webServiceURL: String? = nil) throws -> PassFactory {
         try PassFactory(template: loyaltyTemplate(), signer: signer ?? credentials(), webServiceURL: webServiceURL)
     }
 
-    static func sampleValues() throws -> [String: JSONValue] { try loyaltyTemplate().manifest.sampleValues }
+    package static func sampleValues() throws -> [String: JSONValue] { try loyaltyTemplate().manifest.sampleValues }
 
     /// A loyalty pass built with the default PKI and the sample values.
-    static func buildLoyalty(
+    package static func buildLoyalty(
         values: [String: JSONValue]? = nil, variant: String? = nil, signingTime: Date = signingTime, factory: PassFactory? = nil
     ) throws -> BuiltPass {
         let factory = try factory ?? loyaltyFactory()
@@ -160,19 +160,19 @@ enum DevFixtures {
 // MARK: - Zip helpers
 
 /// A stored zip of `entries` in the given order, written with the library's deterministic writer.
-func makeZip(_ entries: [(name: String, data: [UInt8])]) -> [UInt8] {
+package func makeZip(_ entries: [(name: String, data: [UInt8])]) -> [UInt8] {
     var zip = ZipWriter()
     for entry in entries { zip.add(name: entry.name, data: entry.data) }
     return zip.finish()
 }
 
 /// The entries of a zip, in archive order.
-func zipEntries(_ bytes: [UInt8]) throws -> [(name: String, data: [UInt8])] {
+package func zipEntries(_ bytes: [UInt8]) throws -> [(name: String, data: [UInt8])] {
     try PassArchive(bytes: bytes).entries.map { ($0.name, $0.data) }
 }
 
 /// Unzips a .pkpass into `dir` (files only).
-func unpack(_ bytes: [UInt8], into dir: TempDir) throws {
+package func unpack(_ bytes: [UInt8], into dir: TempDir) throws {
     for entry in try PassArchive(bytes: bytes).entries where !entry.isDirectory {
         try dir.write(entry.name, entry.data)
     }
@@ -180,28 +180,28 @@ func unpack(_ bytes: [UInt8], into dir: TempDir) throws {
 
 extension VerificationReport {
     /// Every error message, one per line, for failure messages.
-    var errorText: String { errors.map(\.description).joined(separator: "\n") }
-    var allText: String { checks.map(\.description).joined(separator: "\n") }
+    package var errorText: String { errors.map(\.description).joined(separator: "\n") }
+    package var allText: String { checks.map(\.description).joined(separator: "\n") }
 
-    func hasError(_ area: String? = nil, containing needle: String) -> Bool {
+    package func hasError(_ area: String? = nil, containing needle: String) -> Bool {
         errors.contains { (area == nil || $0.area == area) && $0.message.localizedCaseInsensitiveContains(needle) }
     }
 }
 
 // MARK: - Processes
 
-struct ProcessResult: Sendable {
-    var status: Int32
-    var stdout: String
-    var stderr: String
+package struct ProcessResult: Sendable {
+    package var status: Int32
+    package var stdout: String
+    package var stderr: String
 
-    var stderrLines: [String] { stderr.split(separator: "\n", omittingEmptySubsequences: true).map(String.init) }
-    var summary: String { "exit \(status)\n--- stdout\n\(stdout)\n--- stderr\n\(stderr)" }
+    package var stderrLines: [String] { stderr.split(separator: "\n", omittingEmptySubsequences: true).map(String.init) }
+    package var summary: String { "exit \(status)\n--- stdout\n\(stdout)\n--- stderr\n\(stderr)" }
 }
 
-enum Processes {
+package enum Processes {
     /// Runs `executable` with `arguments`; output goes through temporary files, so nothing can block on a full pipe.
-    static func run(_ executable: String, _ arguments: [String], in directory: String? = nil, environment extra: [String: String] = [:]) throws -> ProcessResult {
+    package static func run(_ executable: String, _ arguments: [String], in directory: String? = nil, environment extra: [String: String] = [:]) throws -> ProcessResult {
         let scratch = try TempDir("passline-proc")
         defer { scratch.remove() }
         let outPath = scratch.file("stdout"), errPath = scratch.file("stderr")
@@ -233,7 +233,7 @@ enum Processes {
             stderr: String(decoding: try readBytes(errPath), as: UTF8.self))
     }
 
-    static func which(_ tool: String) -> String? {
+    package static func which(_ tool: String) -> String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         for dir in path.split(separator: ":").map(String.init) + ["/usr/bin", "/usr/local/bin", "/opt/homebrew/bin"] {
             let candidate = URL(fileURLWithPath: dir).appendingPathComponent(tool).path
@@ -243,14 +243,14 @@ enum Processes {
     }
 
     /// The `openssl` command-line tool, the independent check of what the library writes.
-    static func openssl(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:]) throws -> ProcessResult {
+    package static func openssl(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:]) throws -> ProcessResult {
         guard let tool = which("openssl") else { throw TestSetupError("the openssl command-line tool is required by these tests (apt-get install openssl)") }
         return try run(tool, arguments, in: directory, environment: environment)
     }
 
     /// Like `openssl(_:)`, but a non-zero exit status is a setup error (for preparing inputs).
     @discardableResult
-    static func opensslOK(_ arguments: [String], in directory: String? = nil) throws -> ProcessResult {
+    package static func opensslOK(_ arguments: [String], in directory: String? = nil) throws -> ProcessResult {
         let r = try openssl(arguments, in: directory)
         guard r.status == 0 else { throw TestSetupError("openssl \(arguments.joined(separator: " ")) failed: \(r.summary)") }
         return r
@@ -258,7 +258,7 @@ enum Processes {
 
     /// The built `passline` executable, found beside the test bundle (same build products directory),
     /// else in `<repo>/.build/debug`. Fails with instructions when it has not been built.
-    static let passlinePath: Result<String, TestSetupError> = {
+    package static let passlinePath: Result<String, TestSetupError> = {
         var dirs: [URL] = []
         if let exe = Bundle.main.executableURL { dirs.append(exe.resolvingSymlinksInPath().deletingLastPathComponent()) }
         dirs.append(URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent())
@@ -279,13 +279,13 @@ enum Processes {
             "the passline executable was not found next to the test bundle (\(dirs.map(\.path).joined(separator: ", "))); run `swift build` (with the same --scratch-path) before `swift test`"))
     }()
 
-    static func passline(_ arguments: [String], in directory: String, environment: [String: String] = [:]) throws -> ProcessResult {
+    package static func passline(_ arguments: [String], in directory: String, environment: [String: String] = [:]) throws -> ProcessResult {
         try run(passlinePath.get(), arguments, in: directory, environment: environment)
     }
 }
 
 /// Verifies a .pkpass with `openssl cms -verify` against `rootPEM`, in a scratch directory.
-func opensslVerify(_ pkpass: [UInt8], rootPEM: String) throws -> ProcessResult {
+package func opensslVerify(_ pkpass: [UInt8], rootPEM: String) throws -> ProcessResult {
     let dir = try TempDir("passline-cms")
     defer { dir.remove() }
     try unpack(pkpass, into: dir)

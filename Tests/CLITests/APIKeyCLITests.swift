@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `passline apikey create|list|revoke` on the configured database.
 @Suite struct APIKeyCLITests {

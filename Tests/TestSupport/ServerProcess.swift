@@ -2,26 +2,23 @@ import Foundation
 import Testing
 
 /// `passline serve` as a child process (beside the test bundle), for tests that `kill -9` it.
-struct ServerProcess {
-    let process: Process
+package struct ServerProcess {
+    package let process: Process
     /// The HTTP port it listens on (read from its "listening on" line), once started.
-    let port: Int
+    package let port: Int
 
     /// The passline executable built beside the tests.
-    static func executable() throws -> String {
-        let candidates = [Bundle.main.executableURL?.resolvingSymlinksInPath().deletingLastPathComponent()]
-            + Bundle.allBundles.filter { $0.bundlePath.hasSuffix(".xctest") }.map { $0.bundleURL.deletingLastPathComponent() }
-            + [URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent(),
-               TestEnvironment.repoRoot.appendingPathComponent(".build/debug")]
-        guard let binary = candidates.compactMap({ $0?.appendingPathComponent("passline").path }).first(where: FileManager.default.isExecutableFile) else {
-            Issue.record("the passline executable was not found beside the tests: run `swift build` first (scripts/test.sh does)")
+    package static func executable() throws -> String {
+        switch Processes.passlinePath {
+        case .success(let path): return path
+        case .failure(let error):
+            Issue.record("\(error)")
             throw CancellationError()
         }
-        return binary
     }
 
     /// Starts `passline serve` with `environment` over this process's, output to `log`.
-    static func launch(environment: [String: String], log: String) throws -> Process {
+    package static func launch(environment: [String: String], log: String) throws -> Process {
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try executable())
@@ -34,7 +31,7 @@ struct ServerProcess {
     }
 
     /// Starts it and waits until it listens (`PASSLINE_HTTP_PORT` 0 picks a free port).
-    static func start(environment: [String: String], log: String) async throws -> ServerProcess {
+    package static func start(environment: [String: String], log: String) async throws -> ServerProcess {
         let process = try launch(environment: environment, log: log)
         let deadline = ContinuousClock.now.advanced(by: .seconds(120))
         while ContinuousClock.now < deadline, process.isRunning {
@@ -52,12 +49,12 @@ struct ServerProcess {
     }
 
     /// `kill -9`: no shutdown, no flush, whatever was in flight is cut.
-    func kill9() {
+    package func kill9() {
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 
-    func stop() {
+    package func stop() {
         if process.isRunning { process.terminate() }
         process.waitUntilExit()
     }

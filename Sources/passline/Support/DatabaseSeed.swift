@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 
 /// Fills a database with synthetic cards, households and device registrations, set-based (a few
 /// statements per 50,000 cards), for tests and the broadcast benchmark (`passline dev seed`).
@@ -12,40 +13,40 @@ import Foundation
 ///   `(d−1) mod N + 1`, so with r = 1.2 one card in five is on two devices.
 ///
 /// Meant for an empty database: refuses to run twice on one.
-public struct DatabaseSeed: Sendable {
-    public var cards: Int
-    public var cardsPerHousehold: Double = 1.25
-    public var devicesPerCard: Double = 1.2
-    public var passTypeIdentifier: String
-    public var template: String
+struct DatabaseSeed: Sendable {
+    var cards: Int
+    var cardsPerHousehold: Double = 1.25
+    var devicesPerCard: Double = 1.2
+    var passTypeIdentifier: String
+    var template: String
     /// Tier codes to spread households over (the first is the most common).
-    public var tiers: [String]
+    var tiers: [String]
     /// Cards per transaction.
-    public var batch = 50_000
+    var batch = 50_000
 
-    public init(cards: Int, passTypeIdentifier: String, template: String, tiers: [String]) {
+    init(cards: Int, passTypeIdentifier: String, template: String, tiers: [String]) {
         self.cards = cards
         self.passTypeIdentifier = passTypeIdentifier
         self.template = template
         self.tiers = tiers
     }
 
-    public var households: Int { max(1, Int((Double(cards) / cardsPerHousehold).rounded(.up))) }
-    public var devices: Int { Int((Double(cards) * devicesPerCard).rounded()) }
+    var households: Int { max(1, Int((Double(cards) / cardsPerHousehold).rounded(.up))) }
+    var devices: Int { Int((Double(cards) * devicesPerCard).rounded()) }
 
     /// What was written.
-    public struct Summary: Sendable, Hashable {
-        public var households: Int
-        public var cards: Int
-        public var devices: Int
+    struct Summary: Sendable, Hashable {
+        var households: Int
+        var cards: Int
+        var devices: Int
     }
 
-    public struct AlreadySeeded: Error, CustomStringConvertible {
-        public var description: String { "this database was seeded already (it has SEED… cards); seed an empty database" }
+    struct AlreadySeeded: Error, CustomStringConvertible {
+        var description: String { "this database was seeded already (it has SEED… cards); seed an empty database" }
     }
 
     /// Writes everything; `progress` is told the cards written so far after each batch.
-    public func run(on database: any Database, now: Date = Date(), progress: @Sendable (Int) -> Void = { _ in }) async throws -> Summary {
+    func run(on database: any Database, now: Date = Date(), progress: @Sendable (Int) -> Void = { _ in }) async throws -> Summary {
         precondition(cards > 0 && !tiers.isEmpty && cardsPerHousehold >= 1 && devicesPerCard >= 0)
         let seeded = try await database.read { db in
             try await db.query("SELECT 1 FROM cards WHERE serial_number LIKE 'SEED%' LIMIT 1")
