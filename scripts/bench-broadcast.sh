@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The broadcast benchmark (issue 6), on SQLite and PostgreSQL:
+# The broadcast benchmark, on SQLite and PostgreSQL:
 #
 #   1. `passline dev seed --cards N` (default 1,000,000 cards, 1.2 devices per card);
 #   2. `passline dev apns-mock` and `passline serve` pushing to it (PASSLINE_PUSH_RATE=0: unlimited);

@@ -4,8 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 passes=${1:-10000}
-swift build -c release --product PasslineBenchmarks >/dev/null
-bin=$(swift build -c release --show-bin-path)/PasslineBenchmarks
+# SCRATCH: a --scratch-path for swift build (default .build).
+build=(swift build -c release ${SCRATCH:+--scratch-path "$SCRATCH"})
+"${build[@]}" --product PasslineBenchmarks >/dev/null
+bin=$("${build[@]}" --show-bin-path)/PasslineBenchmarks
 
 echo "== ceiling: openssl speed -seconds 3 rsa2048 (one core), best of 3"
 ceiling=0

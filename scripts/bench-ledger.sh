@@ -8,9 +8,11 @@ cd "$(dirname "$0")/.."
 duration=${1:-8}
 db_url=${2:-}
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk curl >/dev/null; }
-swift build -c release --product passline >/dev/null
-swift build -c release --product LedgerBenchmark >/dev/null
-bin=$(swift build -c release --show-bin-path)
+# SCRATCH: a --scratch-path for swift build (default .build).
+build=(swift build -c release ${SCRATCH:+--scratch-path "$SCRATCH"})
+"${build[@]}" --product passline >/dev/null
+"${build[@]}" --product LedgerBenchmark >/dev/null
+bin=$("${build[@]}" --show-bin-path)
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cleanup() { [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$work"; }

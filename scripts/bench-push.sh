@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The APNs client benchmark (issue 5): h2load and APNsClient against the same mock APNs over
+# The APNs client benchmark: h2load and APNsClient against the same mock APNs over
 # loopback TLS + HTTP/2, with the same connections, streams in flight, headers and body.
 #
 #   1. builds PushBenchmark in release;

@@ -11,12 +11,13 @@ for tool in wrk nginx curl python3; do
   command -v "$tool" >/dev/null || { echo "installing $tool"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx curl >/dev/null; break; }
 done
 
-# PASSLINE_BIN: a passline binary to measure instead of building one.
+# PASSLINE_BIN: a passline binary to measure instead of building one; SCRATCH: a --scratch-path for swift build.
 if [[ -n ${PASSLINE_BIN:-} ]]; then
   bin=$PASSLINE_BIN
 else
-  swift build -c release --product passline >/dev/null
-  bin=$(swift build -c release --show-bin-path)/passline
+  build=(swift build -c release ${SCRATCH:+--scratch-path "$SCRATCH"})
+  "${build[@]}" --product passline >/dev/null
+  bin=$("${build[@]}" --show-bin-path)/passline
 fi
 work=$(mktemp -d)
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }

@@ -10,13 +10,9 @@ import TestSupport
 @Suite struct ModelTests {
     // MARK: fixtures
 
-    /// …/Tests/PassBuilderTests/ModelTests.swift → the repository root is three levels up.
-    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static var loyalty: String { repoRoot.appendingPathComponent("PassTemplates/loyalty").path }
-    /// Apple's sample passes, kept in the repository (copied from ../shared/fixtures).
-    static var samplesDirectory: URL {
-        repoRoot.appendingPathComponent("Tests/Fixtures/apple-sample-passes")
-    }
+    static var loyalty: String { TestPaths.loyaltyTemplate }
+    /// Apple's sample passes, kept in the repository.
+    static var samplesDirectory: URL { URL(fileURLWithPath: TestPaths.repo("Tests/Fixtures/apple-sample-passes")) }
 
     static let sampleNames = ["BoardingPass", "Coupon", "Event", "Generic", "StoreCard"]
 

@@ -6,7 +6,7 @@ import Testing
     static func body(_ json: String) -> [UInt8] { Array(json.utf8) }
 
     @Test(arguments: [
-        // wallet-protocol.md §5's table, every status and reason.
+        // APNs's documented status codes and reasons (Apple: "Handling notification responses from APNs"), every one.
         (200, nil, PushOutcome.delivered),
         (400, "BadDeviceToken", .badToken(.badDeviceToken)),
         (400, "DeviceTokenNotForTopic", .badToken(.deviceTokenNotForTopic)),

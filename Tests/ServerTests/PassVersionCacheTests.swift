@@ -5,7 +5,7 @@ import Testing
 
 @testable import Server
 
-/// The version cache in front of the database (issue 3's serving rate): hits between writes,
+/// The version cache in front of the database (what keeps cached passes near nginx's rate): hits between writes,
 /// nothing stale after one.
 @Suite struct PassVersionCacheTests {
     let tokens = AuthenticationTokens(secret: Array(repeating: 3, count: 32))

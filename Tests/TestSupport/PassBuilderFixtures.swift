@@ -3,7 +3,7 @@ import Foundation
 import Testing
 import X509
 
-@testable import PassBuilder
+import PassBuilder
 
 /// A test precondition that does not hold (a missing tool, fixture or binary): the message says what to do.
 package struct TestSetupError: Error, CustomStringConvertible {
@@ -15,16 +15,15 @@ package struct TestSetupError: Error, CustomStringConvertible {
 
 package enum TestPaths {
     /// The package root: the nearest folder above this file that holds Package.swift
-    /// (this file is Tests/PassBuilderTests/Support/TestSupport.swift).
+    /// (this file is Tests/TestSupport/PassBuilderFixtures.swift).
     package static let repoRoot: String = {
         var url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         for _ in 0..<6 {
             if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url.path }
             url.deleteLastPathComponent()
         }
-        // Tests/PassBuilderTests/Support/TestSupport.swift → four levels up.
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().path
+        // Tests/TestSupport/PassBuilderFixtures.swift → three levels up.
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
     }()
 
     package static func repo(_ relative: String) -> String { URL(fileURLWithPath: repoRoot).appendingPathComponent(relative).path }
@@ -32,12 +31,8 @@ package enum TestPaths {
     package static var loyaltyTemplate: String { repo("PassTemplates/loyalty") }
     package static var bundledWWDRG4: String { repo("Certificates/AppleWWDRCAG4.cer") }
 
-    /// Where Apple's sample passes are looked for: the repository's Tests/Fixtures, then
-    /// `../shared/fixtures` next to the repository.
-    package static var sampleFolders: [String] {
-        [repo("Tests/Fixtures/apple-sample-passes"),
-         URL(fileURLWithPath: repoRoot).deletingLastPathComponent().appendingPathComponent("shared/fixtures/apple-sample-passes").path]
-    }
+    /// Where Apple's sample passes are kept in the repository.
+    package static var sampleFolders: [String] { [repo("Tests/Fixtures/apple-sample-passes")] }
 
     /// Apple's sample passes; fails (never skips) when neither folder holds them.
     package static func appleSamplePasses() throws -> [String] {

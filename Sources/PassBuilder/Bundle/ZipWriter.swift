@@ -3,7 +3,7 @@ import CPassCrypto
 /// A minimal, deterministic ZIP writer: stored (uncompressed) entries at the archive root,
 /// a fixed timestamp, no extra fields. PNGs don't shrink under deflate and pass.json is small,
 /// so storing costs little space and makes the per-pass work a handful of memcpy calls.
-struct ZipWriter {
+package struct ZipWriter {
     /// An entry whose CRC and header bytes are computed once.
     struct Entry: Sendable {
         let name: [UInt8]
@@ -25,7 +25,7 @@ struct ZipWriter {
     private var central: [UInt8] = []
     private var count = 0
 
-    init(capacity: Int = 0) {
+    package init(capacity: Int = 0) {
         bytes.reserveCapacity(capacity)
     }
 
@@ -77,13 +77,13 @@ struct ZipWriter {
         count += 1
     }
 
-    mutating func add(name: String, data: [UInt8]) {
+    package mutating func add(name: String, data: [UInt8]) {
         let crc = data.withUnsafeBufferPointer { pc_crc32(0, $0.baseAddress, $0.count) }
         add(name: Array(name.utf8), data: data, crc: crc)
     }
 
     /// The finished archive.
-    consuming func finish() -> [UInt8] {
+    package consuming func finish() -> [UInt8] {
         let centralOffset = UInt32(bytes.count)
         bytes.append(contentsOf: central)
         bytes.le32(0x0605_4B50)

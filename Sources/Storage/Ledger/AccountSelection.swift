@@ -19,12 +19,16 @@ enum AccountSelection: Sendable, Hashable {
     func updateCondition(_ b: inout SQLBinds, unless existing: String?) -> String {
         switch self {
         case .account(let id):
-            return "id = \(b.add(.integer(id)))" + (existing.map { " AND NOT EXISTS (SELECT 1 FROM ledger_entries e WHERE e.account_id = accounts.id AND \($0))" } ?? "")
+            return "id = \(b.add(.integer(id)))" + Self.without(existing, account: "accounts.id")
         case .broadcastBatch(_, let lo, let hi):
             let range = "id > \(b.add(.integer(lo))) AND id <= \(b.add(.integer(hi)))"
             let households = condition(&b)
-            let fresh = existing.map { " AND NOT EXISTS (SELECT 1 FROM ledger_entries e WHERE e.account_id = a.id AND \($0))" } ?? ""
-            return "\(range) AND id IN (SELECT a.id FROM accounts a WHERE \(households)\(fresh))"
+            return "\(range) AND id IN (SELECT a.id FROM accounts a WHERE \(households)\(Self.without(existing, account: "a.id")))"
         }
+    }
+
+    /// Skips households that already hold an entry matching `existing` (the business key), if any.
+    private static func without(_ existing: String?, account: String) -> String {
+        existing.map { " AND NOT EXISTS (SELECT 1 FROM ledger_entries e WHERE e.account_id = \(account) AND \($0))" } ?? ""
     }
 }
