@@ -102,6 +102,23 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
+        // Bitrix24's wire formats and rules, pure: form-encoded events and robot calls, the
+        // robots' contract, REST replies and their errors, deals and the accrual rule.
+        .target(
+            name: "Bitrix24",
+            dependencies: ["Core", "Loyalty", "PassBuilder"]
+        ),
+        // A faithful Bitrix24 portal (REST methods, errors, limits, OAuth refresh) for tests and
+        // `passline dev bitrix24-mock`.
+        .target(
+            name: "Bitrix24Mock",
+            dependencies: [
+                "Bitrix24", "Core", "PassBuilder",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // Storage: one Store API on SQLite (default) and PostgreSQL; migrations.
         .target(
             name: "Storage",
@@ -203,6 +220,7 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["Core", "PassBuilder", "TestSupport"]),
         .testTarget(name: "PushTests", dependencies: ["Push", "APNsMock", "Core", "PassBuilder", "TestSupport"]),
         .testTarget(name: "DistributionTests", dependencies: ["Core", "Distribution", "TestSupport"]),
+        .testTarget(name: "Bitrix24Tests", dependencies: ["Bitrix24", "Bitrix24Mock", "Loyalty", "PassBuilder", "Core", "Distribution", "TestSupport"]),
         .testTarget(name: "LoyaltyTests", dependencies: ["Core", "Loyalty", "TestSupport"]),
         // The dev seeder belongs to the CLI (`passline dev seed`); the broadcast store's tests seed with it.
         .testTarget(name: "StorageTests", dependencies: ["Storage", "PassBuilder", "passline", "TestSupport"]),

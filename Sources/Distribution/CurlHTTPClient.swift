@@ -1,6 +1,7 @@
 // An OutboundHTTPClient on libcurl's easy interface. A transfer blocks its thread, so each runs
 // on a dispatch queue (never on an event loop), with a cap on how many run at once.
 
+import Core
 import CCurl
 import Dispatch
 import Foundation

@@ -1,6 +1,7 @@
 // A gateway for any provider with an HTTP API: the URL, method, headers and body are templates
 // with placeholders, so SMS.ru-style GET URLs, form posts and JSON APIs are all configuration.
 
+import Core
 import Foundation
 import Loyalty
 

@@ -1,3 +1,4 @@
+import Core
 import Distribution
 import Foundation
 import HTTPTypes

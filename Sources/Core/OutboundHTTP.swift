@@ -1,3 +1,5 @@
+import Foundation
+
 // Outbound HTTP, as the server's senders (SMS gateways, CRM webhooks) need it: one request, one
 // response, a deadline, and errors that say whether trying again may help.
 

@@ -1,0 +1,24 @@
+/// A robot's call to its handler (form-encoded): which robot, on which document, the values of
+/// its properties (already substituted by the portal), and the `event_token` to answer with
+/// through `bizproc.event.send`.
+public struct RobotCall: Sendable, Hashable {
+    public var robot: RobotCode
+    public var workflowID: String
+    public var document: CRMDocument
+    public var eventToken: String
+    public var properties: [String: String]
+    public var auth: InboundAuth
+
+    public init(_ form: FormFields) throws(Bitrix24InputError) {
+        auth = try InboundAuth(form)
+        guard let code = form["code"], !code.isEmpty else { throw .missing("code") }
+        guard let robot = RobotCode(rawValue: code) else { throw Bitrix24InputError("code", "\(code) is not one of this app's robots") }
+        self.robot = robot
+        guard let workflow = form["workflow_id"], !workflow.isEmpty else { throw .missing("workflow_id") }
+        workflowID = workflow
+        guard let token = form["event_token"], !token.isEmpty else { throw .missing("event_token") }
+        eventToken = token
+        document = try CRMDocument(form.list("document_id"))
+        properties = Dictionary(form.members("properties").map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
+    }
+}
