@@ -151,6 +151,7 @@ public enum Migrations {
         distribution,
         versions,
         fillfactor,
+        bitrix24,
     ]
 
     /// Serializes migrating servers on PostgreSQL (SQLite's writer is serialized already).
