@@ -106,7 +106,7 @@ let package = Package(
         // robots' contract, REST replies and their errors, deals and the accrual rule.
         .target(
             name: "Bitrix24",
-            dependencies: ["Core", "Loyalty", "PassBuilder"]
+            dependencies: ["Core", "Loyalty", "PassBuilder", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // A faithful Bitrix24 portal (REST methods, errors, limits, OAuth refresh) for tests and
         // `passline dev bitrix24-mock`.
@@ -145,6 +145,7 @@ let package = Package(
                 "Storage",
                 "Push",
                 "Distribution",
+                "Bitrix24",
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -227,7 +228,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Core", "Server", "Storage", "PassBuilder", "Push", "APNsMock", "TestSupport",
+                "Core", "Server", "Storage", "PassBuilder", "Push", "APNsMock", "Bitrix24", "Bitrix24Mock", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

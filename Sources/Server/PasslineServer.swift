@@ -1,3 +1,6 @@
+import Bitrix24
+import Core
+import Distribution
 import Foundation
 import Hummingbird
 import Logging
@@ -19,6 +22,8 @@ public struct PasslineServer: Sendable {
     public let broadcasts: BroadcastRunner
     /// Download links, SMS and self-registration; its worker starts with the application.
     public let distribution: DistributionService
+    /// The Bitrix24 application: install, events, robots.
+    let bitrix24: Bitrix24Service
     public let adminToken: String
     /// True when the admin token was generated now (print it once).
     public let adminTokenCreated: Bool
@@ -95,12 +100,15 @@ public struct PasslineServer: Sendable {
         let distribution = try makeDistribution(configuration, data: data, secret: secret, database: database, loyalty: loyalty, logger: logger)
         let push = try PushService.make(
             settings: configuration.push, signer: signer, developmentCertificates: devDir != nil, database: database, metrics: metrics, logger: logger)
+        let bitrix24 = Bitrix24Service(
+            store: Bitrix24Store(database: database), sealer: TokenSealer(secret: secret), settings: configuration.bitrix24,
+            publicURL: configuration.resolvedPublicURL, queued: ChangeSignal())
         if let reason = push.disabledReason {
             logger.notice("pushes are off: \(reason); changes wait in the outbox")
         }
         return PasslineServer(
             configuration: configuration, database: database, service: service, loyalty: loyalty, metrics: metrics, push: push, broadcasts: broadcasts,
-            distribution: distribution,
+            distribution: distribution, bitrix24: bitrix24,
             adminToken: admin.token, adminTokenCreated: admin.created, developmentCertificates: devDir)
     }
 
@@ -131,7 +139,11 @@ public struct PasslineServer: Sendable {
             service: service, loyalty: loyalty, distribution: distribution, adminToken: adminToken, metrics: metrics, maxBodyBytes: configuration.maxBodyBytes,
             deviceLog: configuration.deviceLog, trustForwardedFor: configuration.distribution.trustForwardedFor,
             broadcasts: broadcasts)
-        var services: [any Service] = [broadcasts, DistributionWorker(distribution: distribution), push.lifecycleService]
+        Bitrix24Routes(service: bitrix24).register(on: router)
+        var services: [any Service] = [
+            broadcasts, DistributionWorker(distribution: distribution), push.lifecycleService,
+            Bitrix24Worker(service: bitrix24, http: CurlHTTPClient(), logger: logger),
+        ]
         services.append(VersionListener(database: database))
         let fastPath = CachedPassFastPath(service: service, serverName: "Passline")
         let timeouts = (idle: TimeAmount(configuration.httpIdleTimeout), read: TimeAmount(configuration.httpReadTimeout))

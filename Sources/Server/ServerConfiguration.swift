@@ -35,6 +35,7 @@ public struct ServerConfiguration: Sendable {
     public var push = PushSettings()
     /// Download links, SMS and self-registration (see ``DistributionSettings``).
     public var distribution = DistributionSettings()
+    public var bitrix24 = Bitrix24Settings()
     /// Limits of the devices' `POST /v1/log` (see ``DeviceLogSettings``).
     public var deviceLog = DeviceLogSettings()
 
@@ -74,7 +75,7 @@ public struct ServerConfiguration: Sendable {
         ("PASSLINE_ANDROID_PUSH_SECRET", "HMAC key for that webhook's X-Passline-Signature header (required with it)"),
         ("PASSLINE_BROADCAST_BATCH", "households per broadcast batch, one transaction each (default 10000)"),
         ("PASSLINE_CONFIG", "a file of KEY=value lines with any of these keys"),
-    ] + DistributionSettings.keys + DeviceLogSettings.keys
+    ] + DistributionSettings.keys + DeviceLogSettings.keys + Bitrix24Settings.keys
 
     public struct Invalid: Error, CustomStringConvertible, Sendable {
         public var description: String
@@ -136,6 +137,7 @@ public struct ServerConfiguration: Sendable {
         c.push = try PushSettings(values)
         c.distribution = try DistributionSettings(values)
         c.deviceLog = try DeviceLogSettings(values)
+        c.bitrix24 = try Bitrix24Settings(values)
         return c
     }
 

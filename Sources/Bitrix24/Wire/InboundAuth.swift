@@ -43,7 +43,7 @@ public struct InboundAuth: Sendable, Hashable {
     }
 
     /// A portal host: letters, digits, `-` and `.`, nothing that could steer a URL elsewhere.
-    static func host(_ text: String, field: String) throws(Bitrix24InputError) -> String {
+    public static func host(_ text: String, field: String) throws(Bitrix24InputError) -> String {
         let ok = text.count <= 253 && !text.isEmpty && text.utf8.allSatisfy { b in
             (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A) || (b >= 0x30 && b <= 0x39) || b == 0x2D || b == 0x2E
         } && !text.hasPrefix(".") && !text.hasPrefix("-")

@@ -31,24 +31,32 @@ public struct Bitrix24Store: Sendable {
     }
 
     /// Installs `portal`, or installs the same portal again (a re-install replaces its tokens);
-    /// another portal is refused while one is installed.
-    public func install(_ portal: Bitrix24Portal) async throws -> PortalInstallOutcome {
+    /// another portal is refused while one is installed. `calls` (the app's registrations) are
+    /// queued in the same transaction, so an install never stands without them.
+    public func install(_ portal: Bitrix24Portal, queueing calls: [NewPortalQueueItem] = []) async throws -> PortalInstallOutcome {
         try await database.transaction { db in
-            if let current = try await db.query("SELECT member_id, domain FROM b24_portal WHERE id = 1").first {
-                guard try current.text(0, "b24_portal.member_id") == portal.memberID else {
-                    return .refused(installedDomain: try current.text(1, "b24_portal.domain"))
-                }
-                try await db.query(
-                    "UPDATE b24_portal SET domain = $1, application_token = $2, client_endpoint = $3, sealed_tokens = $4, updated_at = $5 WHERE id = 1",
-                    [.text(portal.domain), .text(portal.applicationToken), .text(portal.clientEndpoint), .blob(portal.sealedTokens), .integer(Self.seconds(portal.updatedAt))])
-                return .reinstalled
+            let outcome = try await Self.install(db, portal)
+            if case .refused = outcome { return outcome }
+            try await Self.enqueue(db, .outbox, calls, now: portal.updatedAt)
+            return outcome
+        }
+    }
+
+    static func install(_ db: any DatabaseConnection, _ portal: Bitrix24Portal) async throws -> PortalInstallOutcome {
+        if let current = try await db.query("SELECT member_id, domain FROM b24_portal WHERE id = 1").first {
+            guard try current.text(0, "b24_portal.member_id") == portal.memberID else {
+                return .refused(installedDomain: try current.text(1, "b24_portal.domain"))
             }
             try await db.query(
-                "INSERT INTO b24_portal (id, \(Self.portalColumns)) VALUES (1, $1, $2, $3, $4, $5, $6, $7)",
-                [.text(portal.memberID), .text(portal.domain), .text(portal.applicationToken), .text(portal.clientEndpoint), .blob(portal.sealedTokens),
-                 .integer(Self.seconds(portal.installedAt)), .integer(Self.seconds(portal.updatedAt))])
-            return .installed
+                "UPDATE b24_portal SET domain = $1, application_token = $2, client_endpoint = $3, sealed_tokens = $4, updated_at = $5 WHERE id = 1",
+                [.text(portal.domain), .text(portal.applicationToken), .text(portal.clientEndpoint), .blob(portal.sealedTokens), .integer(Self.seconds(portal.updatedAt))])
+            return .reinstalled
         }
+        try await db.query(
+            "INSERT INTO b24_portal (id, \(Self.portalColumns)) VALUES (1, $1, $2, $3, $4, $5, $6, $7)",
+            [.text(portal.memberID), .text(portal.domain), .text(portal.applicationToken), .text(portal.clientEndpoint), .blob(portal.sealedTokens),
+             .integer(Self.seconds(portal.installedAt)), .integer(Self.seconds(portal.updatedAt))])
+        return .installed
     }
 
     /// Replaces the sealed tokens after a refresh; false when the portal is gone (uninstalled meanwhile).

@@ -1,0 +1,36 @@
+import Core
+import Crypto
+import PassBuilder
+
+/// Seals a portal's OAuth tokens for storage (AES-GCM under a key derived from the server
+/// secret), so a copy of the database alone does not let anyone act as the app in the portal.
+public struct TokenSealer: Sendable {
+    private let key: SymmetricKey
+
+    /// The sub-key's label; changing it makes every stored token unreadable.
+    static let label = "passline.bitrix24.tokens.v1"
+
+    public init(secret: [UInt8]) {
+        key = SymmetricKey(data: KeyDerivation.derive(secret, label: Self.label))
+    }
+
+    public func seal(_ tokens: OAuthTokens) throws -> [UInt8] {
+        let json = JSONValue.object([
+            "access": .string(tokens.accessToken), "refresh": .string(tokens.refreshToken),
+            "expires_in": .integer(Int64(tokens.expiresIn)), "endpoint": .string(tokens.clientEndpoint),
+        ]).serialized()
+        guard let combined = try AES.GCM.seal(json, using: key).combined else { throw SealError() }
+        return Array(combined)
+    }
+
+    public func open(_ sealed: [UInt8]) throws -> OAuthTokens {
+        let json = try JSONValue(parsing: Array(try AES.GCM.open(AES.GCM.SealedBox(combined: sealed), using: key)))
+        guard let access = json["access"]?.stringValue, let refresh = json["refresh"]?.stringValue, let endpoint = json["endpoint"]?.stringValue,
+              case .integer(let expires)? = json["expires_in"] else { throw SealError() }
+        return OAuthTokens(accessToken: access, refreshToken: refresh, expiresIn: Int(expires), clientEndpoint: endpoint)
+    }
+
+    public struct SealError: Error, CustomStringConvertible {
+        public var description: String { "the stored Bitrix24 tokens cannot be read with this server's secret" }
+    }
+}

@@ -1,0 +1,94 @@
+import Bitrix24
+import Core
+import Crypto
+import Foundation
+import Logging
+import PassBuilder
+import Storage
+
+/// The Bitrix24 application's front door: installs and uninstalls, checks that every request
+/// comes from the installed portal, and queues what the portal asked for (the worker acts).
+struct Bitrix24Service: Sendable {
+    let store: Bitrix24Store
+    let sealer: TokenSealer
+    let settings: Bitrix24Settings
+    let publicURL: String
+    /// Wakes the worker after something was queued.
+    let queued: ChangeSignal
+
+    /// Why a request from a portal was refused; nothing was written.
+    enum Refusal: Error, Sendable, Equatable {
+        case badInput(Bitrix24InputError)
+        /// Not the installed portal, or not its application token.
+        case unauthorized(String)
+        /// A second portal's install.
+        case otherPortal(installed: String)
+    }
+
+    /// `ONAPPINSTALL`: stores the portal and its sealed tokens, and queues the registrations.
+    func install(_ form: FormFields, now: Date = Date()) async throws -> PortalInstallOutcome {
+        let event: PortalEvent
+        do { event = try PortalEvent(form) } catch { throw Refusal.badInput(error) }
+        guard case .install(let auth, let tokens, _) = event else { throw Refusal.badInput(Bitrix24InputError("event", "must be ONAPPINSTALL at the install URL")) }
+        let portal = Bitrix24Portal(
+            memberID: auth.memberID, domain: auth.domain, applicationToken: auth.applicationToken, clientEndpoint: tokens.clientEndpoint,
+            sealedTokens: try sealer.seal(tokens), installedAt: now, updatedAt: now)
+        let outcome = try await store.install(portal, queueing: Bitrix24Registration.calls(publicURL: publicURL))
+        if case .refused(let installed) = outcome { throw Refusal.otherPortal(installed: installed) }
+        queued.signal()
+        return outcome
+    }
+
+    /// The installed portal, when `auth` is its own: the member id and the application token
+    /// (compared in constant time) must both match.
+    func verify(_ auth: InboundAuth) async throws -> Bitrix24Portal {
+        guard let portal = try await store.portal() else { throw Refusal.unauthorized("the application is not installed") }
+        guard portal.memberID == auth.memberID,
+              // Digests compare in constant time whatever the lengths (as the admin token does).
+              SHA256.hash(data: Array(portal.applicationToken.utf8)) == SHA256.hash(data: Array(auth.applicationToken.utf8))
+        else { throw Refusal.unauthorized("not the installed portal's application token") }
+        return portal
+    }
+
+    /// `ONAPPUNINSTALL`, or any other event: checked, then acted on or queued.
+    func receive(_ form: FormFields, now: Date = Date()) async throws {
+        let event: PortalEvent
+        do { event = try PortalEvent(form) } catch { throw Refusal.badInput(error) }
+        let portal = try await verify(event.auth)
+        switch event {
+        case .install:
+            throw Refusal.badInput(Bitrix24InputError("event", "ONAPPINSTALL goes to /bitrix24/install"))
+        case .uninstall:
+            try await store.uninstall(memberID: portal.memberID)
+        case .crm(_, let name, let id):
+            // One waiting item per object and event: the portal's own queue keeps only the latest state.
+            try await store.enqueue(.inbox, [NewPortalQueueItem(kind: name.rawValue, key: "\(name.rawValue):\(id)", payload: #"{"id":\#(id)}"#)], now: now)
+            queued.signal()
+        }
+    }
+
+    /// A robot's call: checked, then queued to act on; a call with bad properties is answered at
+    /// once with `error` in its return values (through the outbox), and nothing else happens.
+    func robot(_ form: FormFields, now: Date = Date()) async throws {
+        let call: RobotCall
+        do { call = try RobotCall(form) } catch { throw Refusal.badInput(error) }
+        _ = try await verify(call.auth)
+        let payload = JSONValue.object([
+            "robot": .string(call.robot.rawValue), "workflow": .string(call.workflowID), "document": .array(call.document.parts.map(JSONValue.string)),
+            "event_token": .string(call.eventToken), "properties": .object(call.properties.mapValues(JSONValue.string)),
+        ])
+        do {
+            _ = try RobotInput(call)
+            try await store.enqueue(.inbox, [NewPortalQueueItem(kind: call.robot.rawValue, payload: String(decoding: payload.serialized(), as: UTF8.self))], now: now)
+        } catch let error as Bitrix24InputError {
+            try await store.enqueue(.outbox, [Self.answer(call.eventToken, ["error": .string(error.description)])], now: now)
+        }
+        queued.signal()
+    }
+
+    /// `bizproc.event.send` with the robot's return values.
+    static func answer(_ eventToken: String, _ values: [String: JSONValue]) -> NewPortalQueueItem {
+        let params = JSONValue.object(["event_token": .string(eventToken), "return_values": .object(values)])
+        return NewPortalQueueItem(kind: "bizproc.event.send", payload: String(decoding: params.serialized(), as: UTF8.self))
+    }
+}
