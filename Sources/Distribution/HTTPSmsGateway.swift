@@ -147,14 +147,14 @@ public struct HTTPSmsGateway: SmsGateway {
         if let template = c.bodyTemplate {
             let escape: (String) -> String
             switch c.encoding {
-            case .form: escape = Self.formEncode
+            case .form: escape = FormBody.escape
             case .json: escape = Self.jsonEscape
             case .text: escape = { $0 }
             }
             body = Array(Self.fill(template, values, escape: escape).utf8)
             if !headers.contains(where: { $0.0.lowercased() == "content-type" }) { headers.append(("Content-Type", c.encoding.contentType)) }
         }
-        return OutboundRequest(method: c.method, url: Self.fill(c.url, values, escape: Self.formEncode), headers: headers, body: body, timeout: c.timeout)
+        return OutboundRequest(method: c.method, url: Self.fill(c.url, values, escape: FormBody.escape), headers: headers, body: body, timeout: c.timeout)
     }
 
     public func send(_ message: SmsMessage) async throws -> SmsReceipt {
@@ -209,21 +209,6 @@ public struct HTTPSmsGateway: SmsGateway {
             }
         }
         return out + rest
-    }
-
-    /// Percent-encodes all but RFC 3986 unreserved characters.
-    static func formEncode(_ text: String) -> String {
-        var out = ""
-        for b in text.utf8 {
-            switch b {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(b))
-            default:
-                out += "%" + String(b, radix: 16, uppercase: true).leftPadded(to: 2)
-            }
-        }
-        return out
     }
 
     /// The inside of a JSON string literal.

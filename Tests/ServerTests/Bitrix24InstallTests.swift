@@ -98,9 +98,12 @@ import TestSupport
                 // A robot call from anyone else is refused and answered by nobody.
                 let (forged, forgedToken) = mock.with { $0.robotCallForm("passline_card_issue", document: .deal(9), properties: ["phone": "+79161234567"], applicationToken: "forged") }
                 #expect(try await Self.post(client, "/bitrix24/robot", forged).status == .unauthorized)
-                let (valid, _) = mock.with { $0.robotCallForm("passline_deal_debit", document: .deal(9), properties: ["points": "100"]) }
+                // A valid call is acted on: deal 9 is not in the portal, which the answer says.
+                let (valid, validToken) = mock.with { $0.robotCallForm("passline_deal_debit", document: .deal(9), properties: ["points": "100"]) }
                 #expect(try await Self.post(client, "/bitrix24/robot", valid).status == .ok)
-                #expect(try await store.count(.inbox, state: "queued") == 1, "a valid call waits in the inbox")
+                try await Self.eventually("the valid call is answered") { mock.with { $0.robotAnswers[validToken] != nil } }
+                #expect(mock.with { $0.robotAnswers[validToken]?["error"]?.stringValue } == "crm.deal.get: 9 not found")
+                #expect(try await store.count(.inbox, state: "done") == 1)
                 #expect(mock.with { $0.robotAnswers[forgedToken] } == nil)
 
                 // Uninstall: forged is refused; the portal's own removes the tokens.

@@ -77,18 +77,20 @@ enum Receiver {
     let client = CurlHTTPClient()
 
     @Test func curlSendsAndReceives() async throws {
+        // Generous deadlines: this test is about what goes over the wire, and a loaded test host
+        // (every suite starts at once) must not turn it into a test of the clock.
         try await Receiver.run(status: { $0.contains("fail") ? 500 : 201 }) { port, received in
             let response = try await client.send(OutboundRequest(
                 method: "POST", url: "http://127.0.0.1:\(port)/hook?x=1", headers: [("X-Test", "yes"), ("Content-Type", "text/plain")],
-                body: Array("привет".utf8), timeout: .seconds(5)))
+                body: Array("привет".utf8), timeout: .seconds(120)))
             #expect(response.status == 201)
             #expect(response.header("x-echo-method") == "POST")
             #expect(String(decoding: response.body, as: UTF8.self) == #"{"status":"OK","sms_id":"p-1"}"#)
-            let get = try await client.send(OutboundRequest(url: "http://127.0.0.1:\(port)/get"))
+            let get = try await client.send(OutboundRequest(url: "http://127.0.0.1:\(port)/get", timeout: .seconds(120)))
             #expect(get.header("X-Echo-Method") == "GET")
-            let put = try await client.send(OutboundRequest(method: "PUT", url: "http://127.0.0.1:\(port)/put", body: Array("{}".utf8)))
+            let put = try await client.send(OutboundRequest(method: "PUT", url: "http://127.0.0.1:\(port)/put", body: Array("{}".utf8), timeout: .seconds(120)))
             #expect(put.header("X-Echo-Method") == "PUT")
-            let failed = try await client.send(OutboundRequest(url: "http://127.0.0.1:\(port)/fail"))
+            let failed = try await client.send(OutboundRequest(url: "http://127.0.0.1:\(port)/fail", timeout: .seconds(120)))
             #expect(failed.status == 500)
             let requests = try await received.wait(for: 4)
             #expect(requests.first?.path == "/hook?x=1")

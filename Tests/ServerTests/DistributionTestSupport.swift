@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -41,14 +42,8 @@ struct DistributionServer: Sendable {
     func postForm(_ path: String, _ fields: [(String, String)], headers: HTTPFields = [:]) async throws -> Reply {
         var h: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
         for f in headers { h[f.name] = f.value }
-        let body = fields.map { "\(Self.formEncode($0.0))=\(Self.formEncode($0.1))" }.joined(separator: "&")
+        let body = fields.map { "\(FormBody.escape($0.0))=\(FormBody.escape($0.1))" }.joined(separator: "&")
         return try await request(.post, path, headers: h, body: body)
-    }
-
-    static func formEncode(_ text: String) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        return text.addingPercentEncoding(withAllowedCharacters: allowed)!
     }
 
     /// The dev sink's messages so far: (to, text).

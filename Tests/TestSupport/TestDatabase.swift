@@ -15,6 +15,14 @@ package enum TestDatabase {
         return l
     }()
 
+    /// For the databases the fixture opens: PostgresClient warns when a query asks for a
+    /// connection before `run()` has started, which the fixture does on purpose (the query waits).
+    static let databaseLogger: Logger = {
+        var l = Logger(label: "passline.tests.database")
+        l.logLevel = .error
+        return l
+    }()
+
     /// The throwaway cluster's URL, or a recorded failure that says how to start it.
     package static func postgresURL(sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
         guard let raw = ProcessInfo.processInfo.environment[variable], !raw.isEmpty else {
@@ -35,7 +43,7 @@ package enum TestDatabase {
         case .postgres:
             let base = try postgresURL(sourceLocation: sourceLocation)
             let name = "t_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(20))"
-            try await running(try await DatabaseURL.open(try DatabaseURL(parsing: base), logger: logger)) { db in
+            try await running(try await DatabaseURL.open(try DatabaseURL(parsing: base), logger: databaseLogger)) { db in
                 _ = try await db.read { try await $0.query("CREATE DATABASE \(name)") }
             }
             guard let slash = base.lastIndex(of: "/") else { throw DatabaseError("\(variable) has no database path") }
@@ -52,7 +60,7 @@ package enum TestDatabase {
         let directory = try Scratch.directory("passline-db")
         defer { try? FileManager.default.removeItem(at: directory) }
         let url = try DatabaseURL(parsing: try await freshURL(engine, in: directory, sourceLocation: sourceLocation))
-        try await running(try await DatabaseURL.open(url, logger: logger)) { db in
+        try await running(try await DatabaseURL.open(url, logger: databaseLogger)) { db in
             if migrated { try await Migrations.run(on: db) }
             try await body(db)
         }

@@ -41,13 +41,14 @@ public struct Deal: Sendable, Hashable {
 }
 
 /// Bitrix24's loose field values, read strictly.
-enum CRMFields {
-    static func id(_ value: JSONValue?) -> Int64? {
+public enum CRMFields {
+    /// A positive id, written as a string or a number.
+    public static func id(_ value: JSONValue?) -> Int64? {
         guard let text = text(value), let n = Int64(text), n > 0 else { return nil }
         return n
     }
 
-    static func text(_ value: JSONValue?) -> String? {
+    public static func text(_ value: JSONValue?) -> String? {
         switch value {
         case .string(let s): s
         case .integer(let n): String(n)

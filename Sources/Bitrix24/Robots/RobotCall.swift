@@ -9,6 +9,15 @@ public struct RobotCall: Sendable, Hashable {
     public var properties: [String: String]
     public var auth: InboundAuth
 
+    public init(robot: RobotCode, workflowID: String, document: CRMDocument, eventToken: String, properties: [String: String], auth: InboundAuth) {
+        self.robot = robot
+        self.workflowID = workflowID
+        self.document = document
+        self.eventToken = eventToken
+        self.properties = properties
+        self.auth = auth
+    }
+
     public init(_ form: FormFields) throws(Bitrix24InputError) {
         auth = try InboundAuth(form)
         guard let code = form["code"], !code.isEmpty else { throw .missing("code") }

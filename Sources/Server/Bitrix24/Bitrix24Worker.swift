@@ -7,11 +7,12 @@ import Push
 import ServiceLifecycle
 import Storage
 
-/// Sends the outbox to the portal: paced to the portal's limit, retried with back-off when the
+/// Acts on robot calls (answering each through the outbox) and sends the outbox to the portal: paced to the portal's limit, retried with back-off when the
 /// portal is busy or down (nothing is lost while it is: the rows wait), tokens refreshed by the
 /// client. Wakes when something is queued, and polls for retries falling due.
 struct Bitrix24Worker: Service {
     let service: Bitrix24Service
+    let actions: Bitrix24Actions
     let http: any OutboundHTTPClient
     let logger: Logger
     var pollInterval: Duration = .seconds(2)
@@ -29,30 +30,67 @@ struct Bitrix24Worker: Service {
     private func drain() async throws {
         var bucket = TokenBucket(rate: service.settings.rate, burst: service.settings.burst)
         while !Task.isCancelled {
-            let items: [PortalQueueItem]
-            do {
-                items = try await store.claim(.outbox, now: Date(), lease: lease, limit: batch)
-            } catch {
-                logger.error("Bitrix24 outbox claim failed; retrying", metadata: ["error": "\(error)"])
-                _ = await service.queued.wait(timeout: pollInterval)
-                continue
-            }
-            if items.isEmpty {
-                _ = await service.queued.wait(timeout: pollInterval)
-                continue
-            }
-            guard let portal = try? await store.portal() else {
-                for item in items { try? await store.complete(.outbox, id: item.id, .failed(error: "the application is not installed")) }
-                continue
-            }
-            let app = service.settings.app ?? OAuthApp(clientID: "", clientSecret: "", serverURL: service.settings.oauthURL)
-            let client = Bitrix24Client(http: http, access: .app(app, StoredPortalTokens(store: store, sealer: service.sealer, memberID: portal.memberID)))
-            for item in items {
+            if await !round(&bucket) { _ = await service.queued.wait(timeout: pollInterval) }
+        }
+    }
+
+    /// One round: robot calls acted on, then the outbox sent; whether there was anything to do.
+    private func round(_ bucket: inout TokenBucket) async -> Bool {
+        let portal: Bitrix24Portal?
+        do { portal = try await store.portal() } catch {
+            logger.error("Bitrix24 portal read failed; retrying", metadata: ["error": "\(error)"])
+            return false
+        }
+        guard let portal else { return false }
+        let app = service.settings.app ?? OAuthApp(clientID: "", clientSecret: "", serverURL: service.settings.oauthURL)
+        let client = Bitrix24Client(http: http, access: .app(app, StoredPortalTokens(store: store, sealer: service.sealer, memberID: portal.memberID)))
+        var worked = false
+        do {
+            let calls = try await store.claim(.inbox, kinds: RobotCode.allCases.map(\.rawValue), now: Date(), lease: lease, limit: batch)
+            for item in calls { await act(item, portal: portal, client: client) }
+            let sends = try await store.claim(.outbox, now: Date(), lease: lease, limit: batch)
+            for item in sends {
                 let wait = bucket.take(now: .now)
                 if wait > .zero { try? await Task.sleep(for: wait) }
-                try? await store.complete(.outbox, id: item.id, await send(item, client))
+                try await store.complete(.outbox, id: item.id, await send(item, client))
             }
+            worked = !calls.isEmpty || !sends.isEmpty
+        } catch {
+            logger.error("Bitrix24 queues failed; retrying", metadata: ["error": "\(error)"])
         }
+        return worked
+    }
+
+    /// Acts on one robot call and queues its answer, in the transaction that marks it done; a
+    /// portal or database that cannot be reached now leaves it for a retry.
+    func act(_ item: PortalQueueItem, portal: Bitrix24Portal, client: Bitrix24Client) async {
+        guard let json = try? JSONValue(parsing: Array(item.payload.utf8)), let robot = RobotCode(rawValue: item.kind),
+              let token = json["event_token"]?.stringValue, let document = try? CRMDocument(json["document"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+        else {
+            try? await store.complete(.inbox, id: item.id, .failed(error: "the queued robot call cannot be read"))
+            return
+        }
+        let call = RobotCall(
+            robot: robot, workflowID: json["workflow"]?.stringValue ?? "", document: document, eventToken: token,
+            properties: (json["properties"]?.objectValue ?? [:]).compactMapValues(\.stringValue),
+            auth: InboundAuth(memberID: portal.memberID, domain: portal.domain, applicationToken: portal.applicationToken))
+        do {
+            let values: [String: JSONValue]
+            do {
+                values = try await actions.perform(try RobotInput(call), on: document, client: client)
+            } catch let refusal as Bitrix24InputError {
+                values = ["error": .string(refusal.description)]
+            }
+            try await store.complete(.inbox, id: item.id, .done, answers: [Bitrix24Service.answer(token, values)])
+            service.queued.signal()
+        } catch {
+            logger.notice("Bitrix24 robot call deferred", metadata: ["robot": "\(robot.rawValue)", "error": "\(error)", "attempt": "\(item.attempts)"])
+            try? await store.complete(.inbox, id: item.id, .retry(at: retryAt(item.attempts), error: "\(error)"))
+        }
+    }
+
+    func retryAt(_ attempts: Int) -> Date {
+        Date().addingTimeInterval(Double(backoff.delay(retry: attempts - 1, unit: .random(in: 0...1)).wholeNanoseconds) / 1e9)
     }
 
     /// One call, and what becomes of its row.
@@ -64,7 +102,7 @@ struct Bitrix24Worker: Service {
             _ = try await client.call(item.kind, params)
             return .done
         } catch {
-            let retryAt = Date().addingTimeInterval(Double(backoff.delay(retry: item.attempts - 1, unit: .random(in: 0...1)).wholeNanoseconds) / 1e9)
+            let retryAt = retryAt(item.attempts)
             switch error.disposition {
             case .retry, .refreshToken:
                 logger.notice("Bitrix24 call deferred", metadata: ["method": "\(item.kind)", "error": "\(error)", "attempt": "\(item.attempts)"])

@@ -116,27 +116,38 @@ public struct Bitrix24Store: Sendable {
 
     /// Claims up to `limit` due items, oldest first, for `lease`: an item not completed by then
     /// (a crash) is due again.
-    public func claim(_ queue: PortalQueue, now: Date, lease: Lease, limit: Int) async throws -> [PortalQueueItem] {
+    /// `kinds` limits the claim to items of those kinds (what the caller can act on).
+    public func claim(_ queue: PortalQueue, kinds: [String]? = nil, now: Date, lease: Lease, limit: Int) async throws -> [PortalQueueItem] {
         let t = queue.rawValue
         return try await database.transaction { db in
             let skipLocked = db.dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
+            var binds: [SQLValue] = [.integer(Self.seconds(now)), .integer(lease.until(now: now.timeIntervalSince1970)), .integer(Int64(limit))]
+            var only = ""
+            if let kinds {
+                only = " AND kind IN (" + kinds.map { kind -> String in
+                    binds.append(.text(kind))
+                    return "$\(binds.count)"
+                }.joined(separator: ", ") + ")"
+            }
             return try await db.query(
                 """
                 UPDATE \(t) SET state = 'sending', attempts = attempts + 1, next_at = $2
-                WHERE id IN (SELECT id FROM \(t) WHERE state IN ('queued', 'sending') AND next_at <= $1 ORDER BY next_at, id LIMIT $3\(skipLocked))
+                WHERE id IN (SELECT id FROM \(t) WHERE state IN ('queued', 'sending') AND next_at <= $1\(only) ORDER BY next_at, id LIMIT $3\(skipLocked))
                 AND state IN ('queued', 'sending') AND next_at <= $1
                 RETURNING \(Self.itemColumns)
                 """,
-                [.integer(Self.seconds(now)), .integer(lease.until(now: now.timeIntervalSince1970)), .integer(Int64(limit))]
+                binds
             ).map { try Self.item($0, t) }.sorted { $0.id < $1.id }
         }
     }
 
-    /// Records what became of a claimed item. A retried item whose key has meanwhile been queued
-    /// again is superseded by the newer one and removed.
-    public func complete(_ queue: PortalQueue, id: Int64, _ outcome: PortalQueueOutcome, now: Date = Date()) async throws {
+    /// Records what became of a claimed item, and queues `answers` on the outbox in the same
+    /// transaction (an inbox item done is answered, or neither happened). A retried item whose
+    /// key has meanwhile been queued again is superseded by the newer one and removed.
+    public func complete(_ queue: PortalQueue, id: Int64, _ outcome: PortalQueueOutcome, answers: [NewPortalQueueItem] = [], now: Date = Date()) async throws {
         let t = queue.rawValue
         _ = try await database.transaction { db in
+            try await Self.enqueue(db, .outbox, answers, now: now)
             switch outcome {
             case .done:
                 try await db.query("UPDATE \(t) SET state = 'done', done_at = $1, last_error = NULL WHERE id = $2", [.integer(Self.seconds(now)), .integer(id)])
