@@ -32,45 +32,42 @@ import TestSupport
             let contact = portal.addContact(name: "Anna", phones: ["8 916 123-45-67"])
             return (portal.addDeal(title: "Chess lessons", amount: "1500.00", contacts: [contact]), portal.addDeal(title: "Camp", amount: "900.00", contacts: [contact]))
         }
-        try await mock.withRunning(logger: TestDatabase.logger) { base in
-            let app = mock.with { OAuthApp(clientID: $0.clientID, clientSecret: $0.clientSecret, serverURL: base) }
-            try await TestServer.run(engine, configure: { $0.bitrix24.app = app }) { s, client in
-                #expect(try await Install.post(client, "/bitrix24/install", mock.with { $0.installForm() }).status == .ok)
+        try await Install.withPortal(engine, mock) { s, client in
+            #expect(try await Install.post(client, "/bitrix24/install", mock.with { $0.installForm() }).status == .ok)
 
-                let none = try await Self.run(client, mock, "passline_card_check", deal: deal)
-                #expect(none["has_card"] == .string("N"), "\(none)")
+            let none = try await Self.run(client, mock, "passline_card_check", deal: deal)
+            #expect(none["has_card"] == .string("N"), "\(none)")
 
-                let issued = try await Self.run(client, mock, "passline_card_issue", deal: deal, ["phone": "+7 916 123 45 67", "name": "Anna"])
-                let number = try #require(issued["card_number"]?.stringValue, "\(issued)")
-                #expect(issued["existing"] == .string("N") && issued["link"]?.stringValue?.hasPrefix("https://passes.example.com/") == true)
-                let again = try await Self.run(client, mock, "passline_card_issue", deal: deal, ["phone": "89161234567"])
-                #expect(again["existing"] == .string("Y") && again["card_number"]?.stringValue == number, "one card per phone")
-                guard case .integer(let welcome)? = issued["balance"] else { throw CancellationError() }
+            let issued = try await Self.run(client, mock, "passline_card_issue", deal: deal, ["phone": "+7 916 123 45 67", "name": "Anna"])
+            let number = try #require(issued["card_number"]?.stringValue, "\(issued)")
+            #expect(issued["existing"] == .string("N") && issued["link"]?.stringValue?.hasPrefix("https://passes.example.com/") == true)
+            let again = try await Self.run(client, mock, "passline_card_issue", deal: deal, ["phone": "89161234567"])
+            #expect(again["existing"] == .string("Y") && again["card_number"]?.stringValue == number, "one card per phone")
+            guard case .integer(let welcome)? = issued["balance"] else { throw CancellationError() }
 
-                let accrued = try await Self.run(client, mock, "passline_deal_accrue", deal: deal, ["amount": "1500.00"])
-                guard case .integer(let points)? = accrued["accrued"], case .integer(let balance)? = accrued["balance"] else {
-                    Issue.record("\(accrued)")
-                    return
-                }
-                #expect(points > 0 && balance == welcome + points)
-                let replay = try await Self.run(client, mock, "passline_deal_accrue", deal: deal, ["amount": "1500.00"])
-                #expect(replay["balance"] == .integer(balance), "deal:\(deal):accrual accrues once")
-                let card = try #require(try await s.server.loyalty.card(number: number))
-                #expect(card.balance == balance, "the answer is the ledger's")
-
-                let check = try await Self.run(client, mock, "passline_card_check", deal: deal, ["amount": "1500.00"])
-                #expect(check["has_card"] == .string("Y") && check["card_number"]?.stringValue == number, "found through the deal's contact's phone")
-                guard case .integer(let maxDebit)? = check["max_debit"] else { throw CancellationError() }
-                #expect(maxDebit > 0 && maxDebit <= balance)
-
-                let debited = try await Self.run(client, mock, "passline_deal_debit", deal: deal, ["points": "10"])
-                #expect(debited["debited"] == .integer(10) && debited["balance"] == .integer(balance - 10))
-                let again10 = try await Self.run(client, mock, "passline_deal_debit", deal: deal, ["points": "10"])
-                #expect(again10["balance"] == .integer(balance - 10), "deal:\(deal):debit debits once")
-                let tooMuch = try await Self.run(client, mock, "passline_deal_debit", deal: secondDeal, ["points": "999999999"])
-                #expect(tooMuch["error"]?.stringValue?.contains("balance") == true && tooMuch["debited"] == nil, "\(tooMuch)")
-                #expect(try await s.server.loyalty.card(number: number)?.balance == balance - 10, "a refused debit writes nothing")
+            let accrued = try await Self.run(client, mock, "passline_deal_accrue", deal: deal, ["amount": "1500.00"])
+            guard case .integer(let points)? = accrued["accrued"], case .integer(let balance)? = accrued["balance"] else {
+                Issue.record("\(accrued)")
+                return
             }
+            #expect(points > 0 && balance == welcome + points)
+            let replay = try await Self.run(client, mock, "passline_deal_accrue", deal: deal, ["amount": "1500.00"])
+            #expect(replay["balance"] == .integer(balance), "deal:\(deal):accrual accrues once")
+            let card = try #require(try await s.server.loyalty.card(number: number))
+            #expect(card.balance == balance, "the answer is the ledger's")
+
+            let check = try await Self.run(client, mock, "passline_card_check", deal: deal, ["amount": "1500.00"])
+            #expect(check["has_card"] == .string("Y") && check["card_number"]?.stringValue == number, "found through the deal's contact's phone")
+            guard case .integer(let maxDebit)? = check["max_debit"] else { throw CancellationError() }
+            #expect(maxDebit > 0 && maxDebit <= balance)
+
+            let debited = try await Self.run(client, mock, "passline_deal_debit", deal: deal, ["points": "10"])
+            #expect(debited["debited"] == .integer(10) && debited["balance"] == .integer(balance - 10))
+            let again10 = try await Self.run(client, mock, "passline_deal_debit", deal: deal, ["points": "10"])
+            #expect(again10["balance"] == .integer(balance - 10), "deal:\(deal):debit debits once")
+            let tooMuch = try await Self.run(client, mock, "passline_deal_debit", deal: secondDeal, ["points": "999999999"])
+            #expect(tooMuch["error"]?.stringValue?.contains("balance") == true && tooMuch["debited"] == nil, "\(tooMuch)")
+            #expect(try await s.server.loyalty.card(number: number)?.balance == balance - 10, "a refused debit writes nothing")
         }
     }
 }
