@@ -16,17 +16,9 @@ public enum RESTReply: Sendable, Hashable {
         if let code = members["error"] {
             self = .failure(Bitrix24Error(status: status, code: code.stringValue ?? "", description: members["error_description"]?.stringValue ?? ""))
         } else if let result = members["result"], (200..<300).contains(status) {
-            self = .success(result: result, next: members["next"].flatMap(Self.int), total: members["total"].flatMap(Self.int))
+            self = .success(result: result, next: CRMFields.text(members["next"]).flatMap { Int($0) }, total: CRMFields.text(members["total"]).flatMap { Int($0) })
         } else {
             self = .failure(Bitrix24Error(status: status, code: "", description: "a reply without result (HTTP \(status))"))
-        }
-    }
-
-    static func int(_ value: JSONValue) -> Int? {
-        switch value {
-        case .integer(let n): Int(exactly: n)
-        case .string(let s): Int(s)
-        default: nil
         }
     }
 }

@@ -3,7 +3,6 @@ import Core
 import Foundation
 import Logging
 import PassBuilder
-import Push
 import ServiceLifecycle
 import Storage
 
@@ -16,6 +15,9 @@ struct Bitrix24Worker: Service {
     let http: any OutboundHTTPClient
     let logger: Logger
     var pollInterval: Duration = .seconds(2)
+    /// Without an installed portal there is nothing to send: look rarely (an install on this
+    /// server wakes the worker at once; one on another server is seen within this).
+    var idleInterval: Duration = .seconds(30)
     var lease = Lease(seconds: 120)
     var backoff = Backoff(base: .seconds(2), cap: .seconds(600), jitter: .proportional(0.2))
     var batch = 50
@@ -30,21 +32,27 @@ struct Bitrix24Worker: Service {
     private func drain() async throws {
         var bucket = TokenBucket(rate: service.settings.rate, burst: service.settings.burst)
         while !Task.isCancelled {
-            if await !round(&bucket) { _ = await service.queued.wait(timeout: pollInterval) }
+            switch await round(&bucket) {
+            case .worked: continue
+            case .idle: _ = await service.queued.wait(timeout: pollInterval)
+            case .notInstalled: _ = await service.queued.wait(timeout: idleInterval)
+            }
         }
     }
 
-    /// One round: robot calls acted on, then the outbox sent; whether there was anything to do.
-    private func round(_ bucket: inout TokenBucket) async -> Bool {
+    enum Round { case worked, idle, notInstalled }
+
+    /// One round: robot calls acted on, then the outbox sent.
+    private func round(_ bucket: inout TokenBucket) async -> Round {
         let portal: Bitrix24Portal?
         do { portal = try await store.portal() } catch {
             logger.error("Bitrix24 portal read failed; retrying", metadata: ["error": "\(error)"])
-            return false
+            return .idle
         }
-        guard let portal else { return false }
+        guard let portal else { return .notInstalled }
         let app = service.settings.app ?? OAuthApp(clientID: "", clientSecret: "", serverURL: service.settings.oauthURL)
         let client = Bitrix24Client(http: http, access: .app(app, StoredPortalTokens(store: store, sealer: service.sealer, memberID: portal.memberID)))
-        var worked = false
+        var worked = Round.idle
         do {
             let calls = try await store.claim(.inbox, kinds: RobotCode.allCases.map(\.rawValue), now: Date(), lease: lease, limit: batch)
             for item in calls { await act(item, portal: portal, client: client) }
@@ -54,7 +62,7 @@ struct Bitrix24Worker: Service {
                 if wait > .zero { try? await Task.sleep(for: wait) }
                 try await store.complete(.outbox, id: item.id, await send(item, client))
             }
-            worked = !calls.isEmpty || !sends.isEmpty
+            if !calls.isEmpty || !sends.isEmpty { worked = .worked }
         } catch {
             logger.error("Bitrix24 queues failed; retrying", metadata: ["error": "\(error)"])
         }

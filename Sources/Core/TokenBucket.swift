@@ -1,6 +1,6 @@
 /// Paces work to a rate: `rate` tokens a second, at most `burst` saved up while idle.
 ///
-/// A plain value: the dispatcher's loop owns it, so taking a token costs no lock or actor hop.
+/// A plain value: its loop (the push dispatcher's, the Bitrix24 worker's) owns it, so taking a token costs no lock or actor hop.
 public struct TokenBucket: Sendable, Hashable {
     public let rate: Double
     public let burst: Double
