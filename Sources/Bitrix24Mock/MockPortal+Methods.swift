@@ -31,6 +31,10 @@ extension MockPortal {
             guard let id = P.id(P.get(p, "id")) else { return .failure(Self.badID) }
             guard let contact = contacts[id] else { return .failure(Self.notFound) }
             return .value(.object(contact))
+        case "crm.lead.get":
+            guard let id = P.id(P.get(p, "id")) else { return .failure(Self.badID) }
+            guard let lead = leads[id] else { return .failure(Self.notFound) }
+            return .value(.object(lead))
         case "crm.contact.add":
             guard let fields = P.get(p, "fields")?.objectValue else { return .failure(.error(400, "", "Parameter 'fields' must be array.")) }
             let phones = (fields["PHONE"]?.arrayValue ?? []).compactMap { $0["VALUE"]?.stringValue }
@@ -44,6 +48,7 @@ extension MockPortal {
                 return .failure(.error(400, "", "Field \(key) is not found."))
             }
             contacts[id]?.merge(fields.filter { $0.key != "PHONE" }) { _, new in new }
+            queueOffline("ONCRMCONTACTUPDATE", id: id)
             return .value(.bool(true))
         case "crm.contact.list":
             return contactList(p)
@@ -73,15 +78,27 @@ extension MockPortal {
         case "event.get":
             return .value(.array(eventBindings.map { .object(["event": .string($0.event), "handler": .string($0.handler), "event_type": .string($0.offline ? "offline" : "online")]) }))
         case "event.offline.get":
+            // Without `clear=0` the page is popped; with it, the page is held for this process
+            // (not handed out again) until `event.offline.clear` removes it.
             let limit = Int(P.text(P.get(p, "limit")) ?? "") ?? 50
-            let taken = offlineEvents.prefix(limit)
-            if P.text(P.get(p, "clear")) != "0" { offlineEvents.removeFirst(taken.count) }
+            let taken = offlineEvents.filter { $0.process == nil }.prefix(limit)
+            let process = "mock-process-\(take())"
+            if P.text(P.get(p, "clear")) == "0" {
+                for event in taken { if let i = offlineEvents.firstIndex(where: { $0.messageID == event.messageID }) { offlineEvents[i].process = process } }
+            } else {
+                offlineEvents.removeAll { event in taken.contains { $0.messageID == event.messageID } }
+            }
             return .value(.object([
-                "process_id": .string("mock-process"),
-                "events": .array(taken.enumerated().map { i, e in
-                    .object(["ID": .integer(Int64(i + 1)), "EVENT_NAME": .string(e.event), "EVENT_DATA": .object(["FIELDS": .object(["ID": .integer(e.id)])]), "MESSAGE_ID": .string("m\(e.id)")])
+                "process_id": .string(process),
+                "events": .array(taken.map { e in
+                    .object(["ID": .integer(e.messageID), "EVENT_NAME": .string(e.event), "EVENT_DATA": .object(["FIELDS": .object(["ID": .integer(e.id)])]), "MESSAGE_ID": .string("m\(e.messageID)")])
                 }),
             ]))
+        case "event.offline.clear":
+            guard let process = P.text(P.get(p, "process_id")) else { return .failure(.error(400, "", "process_id is required")) }
+            let ids = Set((P.get(p, "id")?.arrayValue ?? []).compactMap(P.id))
+            offlineEvents.removeAll { $0.process == process && (ids.isEmpty || ids.contains($0.messageID)) }
+            return .value(.bool(true))
 
         case "bizproc.robot.add":
             guard let code = P.text(P.get(p, "code")), !code.isEmpty, P.text(P.get(p, "handler")) != nil else {

@@ -27,11 +27,13 @@ enum MethodResult {
 extension MockPortal {
     static let pageSize = 50
     /// Methods only an application may call; an incoming webhook gets `WRONG_AUTH_TYPE`.
-    static let appOnly: Set<String> = ["placement.bind", "placement.get", "bizproc.robot.add", "bizproc.robot.list", "bizproc.robot.delete", "event.bind", "event.get", "event.offline.get", "bizproc.event.send"]
+    static let appOnly: Set<String> = ["placement.bind", "placement.get", "bizproc.robot.add", "bizproc.robot.list", "bizproc.robot.delete", "event.bind", "event.get", "event.offline.get", "event.offline.clear", "bizproc.event.send"]
 
     /// One REST call, answered as the portal would: authentication, the rate limit, then the method.
     public mutating func call(_ method: String, params: [String: JSONValue], caller: MockCaller, now: Double) -> MockReply {
         let method = method.lowercased()
+        // Down for maintenance or unreachable: the front proxy answers, the portal never sees the call.
+        if down { return MockReply(status: 502, body: .string("Bad Gateway")) }
         switch caller {
         case .app(let token):
             guard let token, !token.isEmpty else { return .error(401, "NO_AUTH_FOUND", "Wrong authorization data") }

@@ -35,7 +35,9 @@ public struct MockPortal: Sendable {
     public var eventBindings: [(event: String, handler: String, offline: Bool)] = []
     public var placements: [(placement: String, handler: String)] = []
     /// Offline events not yet taken, the latest per object only (as the portal's queue keeps them).
-    public var offlineEvents: [(event: String, id: Int64)] = []
+    public var offlineEvents: [OfflineEvent] = []
+    /// Leads (a CRM form in lead mode creates one).
+    public var leads: [Int64: [String: JSONValue]] = [:]
     /// Robot answers received through `bizproc.event.send`, by event token.
     public var robotAnswers: [String: JSONValue] = [:]
     /// Event tokens of robot calls still waiting for an answer.
@@ -50,6 +52,8 @@ public struct MockPortal: Sendable {
     /// Every method called, in order (batch sub-calls included), for assertions.
     public var calls: [String] = []
     /// Failures to inject: the next call of a method answers this instead.
+    /// While true every REST call answers 502 (the portal is down).
+    public var down = false
     public var injected: [String: [(status: Int, code: String, description: String)]] = [:]
 
     public init() {}
@@ -66,6 +70,7 @@ public struct MockPortal: Sendable {
         })
         contact.merge(fields) { _, new in new }
         contacts[id] = contact
+        queueOffline("ONCRMCONTACTADD", id: id)
         return id
     }
 
@@ -90,10 +95,52 @@ public struct MockPortal: Sendable {
         queueOffline("ONCRMDEALUPDATE", id: id)
     }
 
-    mutating func queueOffline(_ event: String, id: Int64) {
+    /// One waiting offline event; `process` holds it for a collector that has not cleared it yet.
+    public struct OfflineEvent: Sendable, Hashable {
+        public var event: String
+        public var id: Int64
+        public var messageID: Int64
+        public var process: String?
+    }
+
+    /// Edits a deal's amount (a manager's change); queues its offline event.
+    public mutating func editDeal(_ id: Int64, amount: String) {
+        deals[id]?["OPPORTUNITY"] = .string(amount)
+        queueOffline("ONCRMDEALUPDATE", id: id)
+    }
+
+    /// Adds a phone to a contact (a manager's change); queues its offline event.
+    public mutating func addPhone(_ phone: String, to id: Int64) {
+        var phones = contacts[id]?["PHONE"]?.arrayValue ?? []
+        phones.append(.object(["ID": .string(String(id * 100 + Int64(phones.count))), "VALUE": .string(phone), "VALUE_TYPE": .string("MOBILE"), "TYPE_ID": .string("PHONE")]))
+        contacts[id]?["PHONE"] = .array(phones)
+        queueOffline("ONCRMCONTACTUPDATE", id: id)
+    }
+
+    /// Queues an offline event for an app bound to it; the queue keeps only the latest per object.
+    public mutating func queueOffline(_ event: String, id: Int64) {
         guard eventBindings.contains(where: { $0.event == event && $0.offline }) else { return }
-        offlineEvents.removeAll { $0.event == event && $0.id == id }
-        offlineEvents.append((event, id))
+        offlineEvents.removeAll { $0.event == event && $0.id == id && $0.process == nil }
+        offlineEvents.append(OfflineEvent(event: event, id: id, messageID: take()))
+    }
+
+    /// What a CRM web form creates: a contact (or, in lead mode, a lead) with `WEBFORM_ID`, and its
+    /// offline `ONCRMCONTACTADD` / `ONCRMLEADADD`.
+    @discardableResult
+    public mutating func submitWebForm(id form: Int64, name: String, phone: String, leadMode: Bool = false) -> CRMDocument {
+        if leadMode {
+            let id = take()
+            leads[id] = [
+                "ID": .string(String(id)), "TITLE": .string("CRM form #\(form)"), "NAME": .string(name), "WEBFORM_ID": .string(String(form)),
+                "SOURCE_ID": .string("WEBFORM"),
+                "PHONE": .array([.object(["ID": .string(String(id * 100)), "VALUE": .string(phone), "VALUE_TYPE": .string("MOBILE"), "TYPE_ID": .string("PHONE")])]),
+            ]
+            queueOffline("ONCRMLEADADD", id: id)
+            return .lead(id)
+        }
+        let id = addContact(name: name, phones: [phone], fields: ["WEBFORM_ID": .string(String(form)), "SOURCE_ID": .string("WEBFORM")])
+        queueOffline("ONCRMCONTACTADD", id: id)
+        return .contact(id)
     }
 
     /// A new event token for a robot call, in the documented shape `<id>|<activity>|<signature>`.

@@ -142,7 +142,11 @@ public struct PasslineServer: Sendable {
         Bitrix24Routes(service: bitrix24).register(on: router)
         var services: [any Service] = [
             broadcasts, DistributionWorker(distribution: distribution), push.lifecycleService,
-            Bitrix24Worker(service: bitrix24, actions: Bitrix24Actions(loyalty: loyalty, distribution: distribution), http: CurlHTTPClient(), logger: logger),
+            Bitrix24Worker(
+                service: bitrix24,
+                actions: Bitrix24Actions(
+                    loyalty: loyalty, distribution: distribution, broadcasts: broadcasts, store: bitrix24.store, onReopen: bitrix24.settings.onReopen),
+                http: CurlHTTPClient(), logger: logger),
         ]
         services.append(VersionListener(database: database))
         let fastPath = CachedPassFastPath(service: service, serverName: "Passline")

@@ -25,6 +25,12 @@ import TestSupport
         return mock.with { $0.robotAnswers[token] } ?? .null
     }
 
+    /// A return value as the business process reads it: the portal hands every value on as text
+    /// (a `batch` of answers is form-encoded), so a number may arrive either way.
+    static func int(_ value: JSONValue?) -> Int64? {
+        CRMFields.text(value).flatMap { Int64($0) }
+    }
+
     @Test(arguments: Engine.allCases)
     func aDealChecksIssuesAccruesOnceAndDebits(_ engine: Engine) async throws {
         let mock = Bitrix24MockServer()
@@ -43,28 +49,26 @@ import TestSupport
             #expect(issued["existing"] == .string("N") && issued["link"]?.stringValue?.hasPrefix("https://passes.example.com/") == true)
             let again = try await Self.run(client, mock, "passline_card_issue", deal: deal, ["phone": "89161234567"])
             #expect(again["existing"] == .string("Y") && again["card_number"]?.stringValue == number, "one card per phone")
-            guard case .integer(let welcome)? = issued["balance"] else { throw CancellationError() }
+            let welcome = try #require(Self.int(issued["balance"]), "\(issued)")
 
             let accrued = try await Self.run(client, mock, "passline_deal_accrue", deal: deal, ["amount": "1500.00"])
-            guard case .integer(let points)? = accrued["accrued"], case .integer(let balance)? = accrued["balance"] else {
-                Issue.record("\(accrued)")
-                return
-            }
+            let points = try #require(Self.int(accrued["accrued"]), "\(accrued)")
+            let balance = try #require(Self.int(accrued["balance"]), "\(accrued)")
             #expect(points > 0 && balance == welcome + points)
             let replay = try await Self.run(client, mock, "passline_deal_accrue", deal: deal, ["amount": "1500.00"])
-            #expect(replay["balance"] == .integer(balance), "deal:\(deal):accrual accrues once")
+            #expect(Self.int(replay["balance"]) == balance, "deal:\(deal):accrual accrues once")
             let card = try #require(try await s.server.loyalty.card(number: number))
             #expect(card.balance == balance, "the answer is the ledger's")
 
             let check = try await Self.run(client, mock, "passline_card_check", deal: deal, ["amount": "1500.00"])
             #expect(check["has_card"] == .string("Y") && check["card_number"]?.stringValue == number, "found through the deal's contact's phone")
-            guard case .integer(let maxDebit)? = check["max_debit"] else { throw CancellationError() }
+            let maxDebit = try #require(Self.int(check["max_debit"]), "\(check)")
             #expect(maxDebit > 0 && maxDebit <= balance)
 
             let debited = try await Self.run(client, mock, "passline_deal_debit", deal: deal, ["points": "10"])
-            #expect(debited["debited"] == .integer(10) && debited["balance"] == .integer(balance - 10))
+            #expect(Self.int(debited["debited"]) == 10 && Self.int(debited["balance"]) == balance - 10)
             let again10 = try await Self.run(client, mock, "passline_deal_debit", deal: deal, ["points": "10"])
-            #expect(again10["balance"] == .integer(balance - 10), "deal:\(deal):debit debits once")
+            #expect(Self.int(again10["balance"]) == balance - 10, "deal:\(deal):debit debits once")
             let tooMuch = try await Self.run(client, mock, "passline_deal_debit", deal: secondDeal, ["points": "999999999"])
             #expect(tooMuch["error"]?.stringValue?.contains("balance") == true && tooMuch["debited"] == nil, "\(tooMuch)")
             #expect(try await s.server.loyalty.card(number: number)?.balance == balance - 10, "a refused debit writes nothing")

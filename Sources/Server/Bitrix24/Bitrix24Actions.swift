@@ -11,15 +11,21 @@ import Storage
 struct Bitrix24Actions: Sendable {
     let loyalty: LoyaltyService
     let distribution: DistributionService
+    let broadcasts: BroadcastRunner
+    let store: Bitrix24Store
+    let onReopen: DealAccrualPolicy.OnReopen
+
+    /// The won-deal rule under the program in force (its currency may change).
+    var policy: DealAccrualPolicy { DealAccrualPolicy(currency: loyalty.program.currency, onReopen: onReopen) }
 
     /// A refusal to answer with, as the robot's `error`.
     struct Refused: Error {
         var message: String
     }
 
-    func perform(_ input: RobotInput, on document: CRMDocument, client: Bitrix24Client) async throws -> [String: JSONValue] {
+    func perform(_ input: RobotInput, on document: CRMDocument, eventToken: String, client: Bitrix24Client) async throws -> [String: JSONValue] {
         do {
-            return try await act(input, on: document, client: client)
+            return try await act(input, on: document, eventToken: eventToken, client: client)
         } catch let refused as Refused {
             return ["error": .string(refused.message)]
         } catch let error as LedgerError {
@@ -27,7 +33,7 @@ struct Bitrix24Actions: Sendable {
         }
     }
 
-    private func act(_ input: RobotInput, on document: CRMDocument, client: Bitrix24Client) async throws -> [String: JSONValue] {
+    private func act(_ input: RobotInput, on document: CRMDocument, eventToken: String, client: Bitrix24Client) async throws -> [String: JSONValue] {
         switch input {
         case .cardIssue(let phone, let name):
             if let card = try await loyalty.cards(phone: phone).first {
@@ -56,8 +62,8 @@ struct Bitrix24Actions: Sendable {
             let card = try await card(of: .deal(deal), client: client)
             let result = try await loyalty.apply(.debit(points: points, purchase: nil), cardNumber: card.number, businessKey: DealAccrualPolicy.debitKey(deal: deal), comment: "Bitrix24 deal \(deal)")
             return ["debited": .integer(-result.entry.points), "balance": .integer(result.card.balance)]
-        case .promo:
-            throw Refused(message: "promo broadcasts from a robot are not available yet; use POST /api/v1/broadcasts")
+        case .promo(let message, let points, let tier):
+            return try await promo(message: message, points: points ?? 0, tier: tier, eventToken: eventToken)
         }
     }
 
@@ -74,26 +80,47 @@ struct Bitrix24Actions: Sendable {
         return card
     }
 
-    /// Cards of the document's contact (a deal's primary contact), found by its phones.
-    private func cards(of document: CRMDocument, client: Bitrix24Client) async throws -> [CardRecord] {
-        let contactID: Int64
+    /// Cards of the document's contact (a deal's contacts, the primary first), found by their phones.
+    func cards(of document: CRMDocument, client: Bitrix24Client) async throws -> [CardRecord] {
+        let contacts: [Int64]
         switch document {
         case .contact(let id):
-            contactID = id
+            contacts = [id]
         case .deal(let id):
-            let deal = try await Self.read(client, "crm.deal.get", id)
-            guard let contact = CRMFields.id(deal["CONTACT_ID"]) else { throw Refused(message: "deal \(id) has no contact") }
-            contactID = contact
+            contacts = try await dealContacts(id, client: client)
+            guard !contacts.isEmpty else { throw Refused(message: "deal \(id) has no contact") }
         case .lead, .company:
             throw Refused(message: "\(document) is not a deal or a contact")
         }
-        let phones = ContactPhones(try await Self.read(client, "crm.contact.get", contactID))
-        guard !phones.phones.isEmpty else { throw Refused(message: "contact \(contactID) has no phone") }
-        for phone in phones.phones {
-            let cards = try await loyalty.cards(phone: phone)
-            if !cards.isEmpty { return cards }
+        var phoneless: [Int64] = []
+        for contact in contacts {
+            let phones = ContactPhones(try await Self.read(client, "crm.contact.get", contact))
+            if phones.phones.isEmpty { phoneless.append(contact) }
+            for phone in phones.phones {
+                let cards = try await loyalty.cards(phone: phone)
+                if !cards.isEmpty { return cards }
+            }
+        }
+        if phoneless.count == contacts.count {
+            throw Refused(message: "contact \(phoneless.map(String.init).joined(separator: ", ")) has no phone")
         }
         return []
+    }
+
+    /// The deal's contacts, the primary first (`crm.deal.contact.items.get`).
+    func dealContacts(_ deal: Int64, client: Bitrix24Client) async throws -> [Int64] {
+        let items: JSONValue
+        do {
+            items = try await client.call("crm.deal.contact.items.get", ["id": .integer(deal)]).result
+        } catch {
+            if case .portal(_, let refusal) = error, refusal.isNotFound { throw Refused(message: "deal \(deal) not found") }
+            throw error
+        }
+        let rows = (items.arrayValue ?? []).compactMap { row -> (id: Int64, primary: Bool, sort: Int64)? in
+            guard let id = CRMFields.id(row["CONTACT_ID"]) else { return nil }
+            return (id, CRMFields.text(row["IS_PRIMARY"]) == "Y", CRMFields.id(row["SORT"]) ?? 0)
+        }
+        return rows.sorted { ($0.primary ? 0 : 1, $0.sort) < ($1.primary ? 0 : 1, $1.sort) }.map(\.id)
     }
 
     /// `method {id}`'s result; a record the portal no longer has is a refusal, anything else thrown.

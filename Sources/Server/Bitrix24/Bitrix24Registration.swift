@@ -7,13 +7,15 @@ import Storage
 /// retried), and the card tab in deals and contacts. Each call is keyed, so a re-install queues
 /// each once; the portal's "already there" answers count as done.
 enum Bitrix24Registration {
-    static let cardFields: [(name: String, english: String, russian: String)] = [
-        ("PASSLINE_CARD", "Loyalty card", "Карта лояльности"),
-        ("PASSLINE_BALANCE", "Points", "Баллы"),
-        ("PASSLINE_TIER", "Tier", "Уровень"),
-        ("PASSLINE_LINK", "Card download link", "Ссылка на карту"),
+    static let cardFields: [(name: CardFields.Name, english: String, russian: String)] = [
+        (.card, "Loyalty card", "Карта лояльности"),
+        (.balance, "Points", "Баллы"),
+        (.tier, "Tier", "Уровень"),
+        (.link, "Card download link", "Ссылка на карту"),
     ]
-    static let events: [CRMEventName] = [.dealUpdate, .contactUpdate]
+    /// Deals (won → accrual), contacts (a new phone joins a household; a CRM form's contact gets a
+    /// card) and leads (a CRM form in lead mode).
+    static let events = CRMEventName.allCases
     static let placements = ["CRM_DEAL_DETAIL_TAB", "CRM_CONTACT_DETAIL_TAB"]
 
     /// The calls, with handlers under `publicURL`.
@@ -23,8 +25,8 @@ enum Bitrix24Registration {
             calls.append(NewPortalQueueItem(kind: method, key: "register:\(key)", payload: String(decoding: JSONValue.object(params).serialized(), as: UTF8.self)))
         }
         for field in cardFields {
-            add("crm.contact.userfield.add", key: "field:\(field.name)", ["fields": .object([
-                "FIELD_NAME": .string(field.name), "USER_TYPE_ID": .string("string"), "XML_ID": .string(field.name),
+            add("crm.contact.userfield.add", key: "field:\(field.name.rawValue)", ["fields": .object([
+                "FIELD_NAME": .string(field.name.rawValue), "USER_TYPE_ID": .string("string"), "XML_ID": .string(field.name.rawValue),
                 "EDIT_FORM_LABEL": .object(["en": .string(field.english), "ru": .string(field.russian)]),
                 "LIST_COLUMN_LABEL": .object(["en": .string(field.english), "ru": .string(field.russian)]),
             ])])

@@ -24,6 +24,11 @@ struct Bitrix24Routes: Sendable {
             try await service.robot(try await Self.form(request))
             return Self.ok()
         }
+        router.post("bitrix24/webhook/{action}") { request, context in
+            let query = Dictionary(request.uri.queryParameters.map { (String($0.key), String($0.value)) }, uniquingKeysWith: { first, _ in first })
+            try await service.webhook(context.parameters.get("action") ?? "", query: query, form: try await Self.form(request))
+            return Self.ok()
+        }
     }
 
     /// The portal posts `event=ONAPPINSTALL` with the tokens; a browser opening the app's install
@@ -52,6 +57,7 @@ struct Bitrix24Routes: Sendable {
         case .badInput(let error): APIError.badRequest(error.message, field: error.field)
         case .unauthorized(let why): APIError(.unauthorized, why)
         case .otherPortal(let installed): APIError(.conflict, "this server already serves the portal \(installed); one portal per server (uninstall the application there first)")
+        case .notConfigured(let why): APIError(.notFound, why)
         }
     }
 

@@ -23,6 +23,8 @@ struct Bitrix24Service: Sendable {
         case unauthorized(String)
         /// A second portal's install.
         case otherPortal(installed: String)
+        /// A mode this server is not configured for.
+        case notConfigured(String)
     }
 
     /// `ONAPPINSTALL`: stores the portal and its sealed tokens, and queues the registrations.
@@ -61,8 +63,7 @@ struct Bitrix24Service: Sendable {
         case .uninstall:
             try await store.uninstall(memberID: portal.memberID)
         case .crm(_, let name, let id):
-            // One waiting item per object and event: the portal's own queue keeps only the latest state.
-            try await store.enqueue(.inbox, [NewPortalQueueItem(kind: name.rawValue, key: "\(name.rawValue):\(id)", payload: #"{"id":\#(id)}"#)], now: now)
+            try await store.enqueue(.inbox, [Self.eventItem(name, id: id)], now: now)
             queued.signal()
         }
     }
@@ -84,6 +85,32 @@ struct Bitrix24Service: Sendable {
             try await store.enqueue(.outbox, [Self.answer(call.eventToken, ["error": .string(error.description)])], now: now)
         }
         queued.signal()
+    }
+
+    /// A business process's outgoing webhook (webhook mode): the shared `key` checked (compared in
+    /// constant time), the call validated, then queued for the worker, which re-reads the document
+    /// through the configured incoming webhook.
+    func webhook(_ action: String, query: [String: String], form: FormFields, now: Date = Date()) async throws {
+        guard let expected = settings.webhookKey else { throw Refusal.notConfigured("webhook mode is off: set PASSLINE_B24_WEBHOOK_URL and PASSLINE_B24_WEBHOOK_KEY") }
+        guard SHA256.hash(data: Array(expected.utf8)) == SHA256.hash(data: Array((query["key"] ?? "").utf8)) else {
+            throw Refusal.unauthorized("the key in the webhook's query is not this server's PASSLINE_B24_WEBHOOK_KEY")
+        }
+        guard let action = WebhookAction(rawValue: action) else {
+            throw Refusal.badInput(Bitrix24InputError("action", "\(action) is not one of \(WebhookAction.allCases.map(\.rawValue).joined(separator: ", "))"))
+        }
+        let parts = form.list("document_id")
+        var params = query
+        params["key"] = nil
+        do { _ = try WebhookCall(action, document: parts, query: params) } catch { throw Refusal.badInput(error) }
+        let payload = JSONValue.object(["document": .array(parts.map(JSONValue.string)), "query": .object(params.mapValues(JSONValue.string))])
+        try await store.enqueue(.inbox, [NewPortalQueueItem(kind: action.kind, payload: String(decoding: payload.serialized(), as: UTF8.self))], now: now)
+        queued.signal()
+    }
+
+    /// A CRM event to act on. One waits per object and event: the portal's own queue keeps only
+    /// the latest state, and so does the inbox (an online event and its offline copy are one).
+    static func eventItem(_ name: CRMEventName, id: Int64) -> NewPortalQueueItem {
+        NewPortalQueueItem(kind: name.rawValue, key: "\(name.rawValue):\(id)", payload: #"{"id":\#(id)}"#)
     }
 
     /// `bizproc.event.send` with the robot's return values.

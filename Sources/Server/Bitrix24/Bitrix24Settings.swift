@@ -10,6 +10,15 @@ public struct Bitrix24Settings: Sendable, Hashable {
     /// REST calls a second to the portal, and the burst (a non-Enterprise portal allows 2 and 50).
     public var rate = 2.0
     public var burst = 50.0
+    /// What a won deal that leaves the won stage does to its accrual.
+    public var onReopen = DealAccrualPolicy.OnReopen.keep
+    /// How often offline events are collected (`event.offline.get`): what online events missed.
+    public var offlinePoll: Duration = .seconds(60)
+    /// Webhook mode (a portal without the app): an incoming webhook's URL
+    /// (`https://{portal}/rest/{user}/{secret}/`) to re-read documents through, and the shared
+    /// secret the business process's outgoing webhook puts in its query as `key`.
+    public var webhookURL: String?
+    public var webhookKey: String?
 
     public init() {}
 
@@ -18,6 +27,10 @@ public struct Bitrix24Settings: Sendable, Hashable {
         ("PASSLINE_B24_CLIENT_SECRET", "its client_secret (required with the client_id)"),
         ("PASSLINE_B24_OAUTH_URL", "Bitrix24's OAuth server (default https://oauth.bitrix.info)"),
         ("PASSLINE_B24_RATE", "REST calls per second to the portal, bursts of 25 times that (default 2: a non-Enterprise portal's limit)"),
+        ("PASSLINE_B24_DEAL_REOPEN", "keep (default) or reverse: what a won deal's accrual becomes when the deal leaves the won stage"),
+        ("PASSLINE_B24_OFFLINE_POLL", "seconds between collections of the portal's offline events (default 60)"),
+        ("PASSLINE_B24_WEBHOOK_URL", "webhook mode: the portal's incoming-webhook URL, https://{portal}/rest/{user}/{secret}/"),
+        ("PASSLINE_B24_WEBHOOK_KEY", "webhook mode: the secret the business processes' outgoing webhooks carry as ?key= (at least 16 characters)"),
     ]
 
     init(_ values: [String: String]) throws(ServerConfiguration.Invalid) {
@@ -36,6 +49,32 @@ public struct Bitrix24Settings: Sendable, Hashable {
             }
             self.rate = value
             burst = max(1, value * 25)
+        }
+        if let reopen = values["PASSLINE_B24_DEAL_REOPEN"] {
+            guard let value = DealAccrualPolicy.OnReopen(rawValue: reopen) else {
+                throw ServerConfiguration.Invalid(description: "PASSLINE_B24_DEAL_REOPEN=\(reopen): keep or reverse")
+            }
+            onReopen = value
+        }
+        if let poll = values["PASSLINE_B24_OFFLINE_POLL"] {
+            guard let seconds = Int(poll), (1...86_400).contains(seconds) else {
+                throw ServerConfiguration.Invalid(description: "PASSLINE_B24_OFFLINE_POLL=\(poll): whole seconds from 1 to 86400")
+            }
+            offlinePoll = .seconds(seconds)
+        }
+        switch (values["PASSLINE_B24_WEBHOOK_URL"], values["PASSLINE_B24_WEBHOOK_KEY"]) {
+        case (nil, nil): break
+        case (let url?, let key?):
+            guard url.hasPrefix("https://") || url.hasPrefix("http://"), url.contains("/rest/") else {
+                throw ServerConfiguration.Invalid(description: "PASSLINE_B24_WEBHOOK_URL: must be the portal's incoming-webhook URL, https://{portal}/rest/{user}/{secret}/")
+            }
+            guard key.count >= 16 else {
+                throw ServerConfiguration.Invalid(description: "PASSLINE_B24_WEBHOOK_KEY: at least 16 characters (it is the only thing that authenticates an outgoing webhook)")
+            }
+            webhookURL = url
+            webhookKey = key
+        default:
+            throw ServerConfiguration.Invalid(description: "PASSLINE_B24_WEBHOOK_URL and PASSLINE_B24_WEBHOOK_KEY go together")
         }
     }
 }

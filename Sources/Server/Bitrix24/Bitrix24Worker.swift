@@ -6,23 +6,29 @@ import PassBuilder
 import ServiceLifecycle
 import Storage
 
-/// Acts on robot calls (answering each through the outbox) and sends the outbox to the portal: paced to the portal's limit, retried with back-off when the
-/// portal is busy or down (nothing is lost while it is: the rows wait), tokens refreshed by the
-/// client. Wakes when something is queued, and polls for retries falling due.
+/// Works the Bitrix24 queues: collects the portal's offline events, queues the write-back of every
+/// household that changed, acts on what the inbox holds (robot calls, CRM events, webhook
+/// actions) and sends the outbox to the portal: paced to the portal's limit, in `batch` calls,
+/// retried with back-off when the portal is busy or down (nothing is lost while it is: the rows
+/// wait), tokens refreshed by the client. Wakes when something is queued, and polls for retries
+/// falling due.
 struct Bitrix24Worker: Service {
     let service: Bitrix24Service
     let actions: Bitrix24Actions
     let http: any OutboundHTTPClient
     let logger: Logger
     var pollInterval: Duration = .seconds(2)
-    /// Without an installed portal there is nothing to send: look rarely (an install on this
-    /// server wakes the worker at once; one on another server is seen within this).
+    /// Without an installed portal (or a webhook) there is nothing to do: look rarely (an install
+    /// on this server wakes the worker at once; one on another server is seen within this).
     var idleInterval: Duration = .seconds(30)
     var lease = Lease(seconds: 120)
     var backoff = Backoff(base: .seconds(2), cap: .seconds(600), jitter: .proportional(0.2))
     var batch = 50
+    /// Households' pass tags read per round.
+    var mirrorBatch = 500
 
     var store: Bitrix24Store { service.store }
+    var settings: Bitrix24Settings { service.settings }
 
     func run() async throws {
         // On shutdown the call in flight is cut; its row's lease brings it back after a restart.
@@ -30,9 +36,9 @@ struct Bitrix24Worker: Service {
     }
 
     private func drain() async throws {
-        var bucket = TokenBucket(rate: service.settings.rate, burst: service.settings.burst)
+        var state = State(bucket: TokenBucket(rate: settings.rate, burst: settings.burst))
         while !Task.isCancelled {
-            switch await round(&bucket) {
+            switch await round(&state) {
             case .worked: continue
             case .idle: _ = await service.queued.wait(timeout: pollInterval)
             case .notInstalled: _ = await service.queued.wait(timeout: idleInterval)
@@ -40,90 +46,78 @@ struct Bitrix24Worker: Service {
         }
     }
 
+    /// What the worker carries from round to round.
+    struct State {
+        var bucket: TokenBucket
+        var nextOfflinePoll = ContinuousClock.now
+    }
+
     enum Round { case worked, idle, notInstalled }
 
-    /// One round: robot calls acted on, then the outbox sent.
-    private func round(_ bucket: inout TokenBucket) async -> Round {
-        let portal: Bitrix24Portal?
-        do { portal = try await store.portal() } catch {
+    /// Who the worker talks to: the installed app's portal, and the webhook of webhook mode.
+    struct Clients {
+        var portal: Bitrix24Portal?
+        var app: Bitrix24Client?
+        var webhook: Bitrix24Client?
+    }
+
+    func clients() async throws -> Clients {
+        var clients = Clients()
+        if let portal = try await store.portal() {
+            let app = settings.app ?? OAuthApp(clientID: "", clientSecret: "", serverURL: settings.oauthURL)
+            clients.portal = portal
+            clients.app = Bitrix24Client(http: http, access: .app(app, StoredPortalTokens(store: store, sealer: service.sealer, memberID: portal.memberID)))
+        }
+        if let url = settings.webhookURL {
+            clients.webhook = Bitrix24Client(http: http, access: .webhook(url: url))
+        }
+        return clients
+    }
+
+    /// One round: offline events collected (when due), changed households queued, the inbox
+    /// acted on, then the outbox sent.
+    private func round(_ state: inout State) async -> Round {
+        let clients: Clients
+        do { clients = try await self.clients() } catch {
             logger.error("Bitrix24 portal read failed; retrying", metadata: ["error": "\(error)"])
             return .idle
         }
-        guard let portal else { return .notInstalled }
-        let app = service.settings.app ?? OAuthApp(clientID: "", clientSecret: "", serverURL: service.settings.oauthURL)
-        let client = Bitrix24Client(http: http, access: .app(app, StoredPortalTokens(store: store, sealer: service.sealer, memberID: portal.memberID)))
-        var worked = Round.idle
+        guard clients.app != nil || clients.webhook != nil else { return .notInstalled }
+        var worked = false
         do {
-            let calls = try await store.claim(.inbox, kinds: RobotCode.allCases.map(\.rawValue), now: Date(), lease: lease, limit: batch)
-            for item in calls { await act(item, portal: portal, client: client) }
-            let sends = try await store.claim(.outbox, now: Date(), lease: lease, limit: batch)
-            for item in sends {
-                let wait = bucket.take(now: .now)
-                if wait > .zero { try? await Task.sleep(for: wait) }
-                try await store.complete(.outbox, id: item.id, await send(item, client))
+            if let app = clients.app {
+                if ContinuousClock.now >= state.nextOfflinePoll {
+                    state.nextOfflinePoll = ContinuousClock.now + settings.offlinePoll
+                    worked = try await collectOfflineEvents(app, &state.bucket) || worked
+                }
+                let passType = actions.loyalty.passes.passTypeIdentifier
+                worked = try await store.queueChangedHouseholds(passTypeIdentifier: passType, kind: Bitrix24Actions.householdKind, limit: mirrorBatch) > 0 || worked
             }
-            if !calls.isEmpty || !sends.isEmpty { worked = .worked }
+            let items = try await store.claim(.inbox, kinds: Self.kinds(clients), now: Date(), lease: lease, limit: batch)
+            for item in items { await act(item, clients, &state.bucket) }
+            worked = worked || !items.isEmpty
+            if let app = clients.app {
+                let sends = try await store.claim(.outbox, now: Date(), lease: lease, limit: batch)
+                if !sends.isEmpty {
+                    await send(sends, app, &state.bucket)
+                    worked = true
+                }
+            }
+        } catch is CancellationError {
+            return .idle
         } catch {
             logger.error("Bitrix24 queues failed; retrying", metadata: ["error": "\(error)"])
         }
-        return worked
+        return worked ? .worked : .idle
     }
 
-    /// Acts on one robot call and queues its answer, in the transaction that marks it done; a
-    /// portal or database that cannot be reached now leaves it for a retry.
-    func act(_ item: PortalQueueItem, portal: Bitrix24Portal, client: Bitrix24Client) async {
-        guard let json = try? JSONValue(parsing: Array(item.payload.utf8)), let robot = RobotCode(rawValue: item.kind),
-              let token = json["event_token"]?.stringValue, let document = try? CRMDocument(json["document"]?.arrayValue?.compactMap(\.stringValue) ?? [])
-        else {
-            try? await store.complete(.inbox, id: item.id, .failed(error: "the queued robot call cannot be read"))
-            return
-        }
-        let call = RobotCall(
-            robot: robot, workflowID: json["workflow"]?.stringValue ?? "", document: document, eventToken: token,
-            properties: (json["properties"]?.objectValue ?? [:]).compactMapValues(\.stringValue),
-            auth: InboundAuth(memberID: portal.memberID, domain: portal.domain, applicationToken: portal.applicationToken))
-        do {
-            let values: [String: JSONValue]
-            do {
-                values = try await actions.perform(try RobotInput(call), on: document, client: client)
-            } catch let refusal as Bitrix24InputError {
-                values = ["error": .string(refusal.description)]
-            }
-            try await store.complete(.inbox, id: item.id, .done, answers: [Bitrix24Service.answer(token, values)])
-            service.queued.signal()
-        } catch {
-            logger.notice("Bitrix24 robot call deferred", metadata: ["robot": "\(robot.rawValue)", "error": "\(error)", "attempt": "\(item.attempts)"])
-            try? await store.complete(.inbox, id: item.id, .retry(at: retryAt(item.attempts), error: "\(error)"))
-        }
+    /// Waits for the portal's limit to allow one more call.
+    func pace(_ bucket: inout TokenBucket) async {
+        let wait = bucket.take(now: .now)
+        if wait > .zero { try? await Task.sleep(for: wait) }
     }
 
     func retryAt(_ attempts: Int) -> Date {
         Date().addingTimeInterval(Double(backoff.delay(retry: attempts - 1, unit: .random(in: 0...1)).wholeNanoseconds) / 1e9)
-    }
-
-    /// One call, and what becomes of its row.
-    func send(_ item: PortalQueueItem, _ client: Bitrix24Client) async -> PortalQueueOutcome {
-        guard let params = (try? JSONValue(parsing: Array(item.payload.utf8)))?.objectValue else {
-            return .failed(error: "the queued parameters are not a JSON object")
-        }
-        do {
-            _ = try await client.call(item.kind, params)
-            return .done
-        } catch {
-            let retryAt = retryAt(item.attempts)
-            switch error.disposition {
-            case .retry, .refreshToken:
-                logger.notice("Bitrix24 call deferred", metadata: ["method": "\(item.kind)", "error": "\(error)", "attempt": "\(item.attempts)"])
-                return .retry(at: retryAt, error: error.description)
-            case .disconnected:
-                // Kept for when the portal takes the app back (a renewed licence, a re-install).
-                logger.warning("Bitrix24 refuses the application's tokens; calls wait", metadata: ["method": "\(item.kind)", "error": "\(error)"])
-                return .retry(at: Date().addingTimeInterval(Double(backoff.cap.wholeNanoseconds) / 1e9), error: error.description)
-            case .fail:
-                if case .portal(_, let refusal) = error, Bitrix24Registration.alreadyDone(refusal) { return .done }
-                logger.error("Bitrix24 refused a call", metadata: ["method": "\(item.kind)", "error": "\(error)"])
-                return .failed(error: error.description)
-            }
-        }
     }
 }

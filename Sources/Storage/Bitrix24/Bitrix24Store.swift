@@ -69,13 +69,15 @@ public struct Bitrix24Store: Sendable {
         }
     }
 
-    /// Removes the portal's tokens and what waits to be sent to it; false when it was not installed.
+    /// Removes the portal's tokens, what waits to be sent to it and what was mirrored to it; false when it was not installed.
     @discardableResult
     public func uninstall(memberID: String) async throws -> Bool {
         try await database.transaction { db in
             let removed = try await db.query("DELETE FROM b24_portal WHERE id = 1 AND member_id = $1 RETURNING member_id", [.text(memberID)]).count == 1
             if removed {
                 try await db.query("DELETE FROM b24_outbox WHERE state IN ('queued', 'sending')")
+                // Another portal installed later has other contacts: it gets every household written.
+                try await db.query("DELETE FROM b24_synced")
             }
             return removed
         }

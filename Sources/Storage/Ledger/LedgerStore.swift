@@ -94,6 +94,15 @@ public struct LedgerStore: Sendable {
         }
     }
 
+    /// The household's entry written under `businessKey`, if any.
+    public func entry(accountID: Int64, businessKey: String) async throws -> LedgerEntryRecord? {
+        try await database.read { db in
+            try await db.query(
+                "SELECT \(Self.entryColumns) FROM ledger_entries WHERE account_id = $1 AND business_key = $2", [.integer(accountID), .text(businessKey)]
+            ).first.map(Self.entry)
+        }
+    }
+
     // MARK: issuing
 
     /// Issues a card: finds or creates the household for the phone (a new one gets the welcome

@@ -43,3 +43,26 @@ extension Migrations {
         return statements
     }
 }
+
+extension Migrations {
+    /// Version 9, the CRM mirror: how far the card-field write-back has read the passes' update
+    /// tags (`sync_tag`; every balance, tier, status or card change re-tags the household's
+    /// passes, so one cursor sees every source of change), what each household's card fields
+    /// were last written as (a re-tag that changed no field writes nothing), and the one-off
+    /// effects already carried out for an object (a web form's card texted once).
+    static let bitrix24Mirror = Migration(version: 9, name: "bitrix24 mirror") { _ in
+        [
+            "ALTER TABLE b24_portal ADD COLUMN sync_tag BIGINT NOT NULL DEFAULT 0",
+            """
+            CREATE TABLE b24_synced (
+                account_id BIGINT PRIMARY KEY REFERENCES accounts (id),
+                balance BIGINT NOT NULL,
+                tier TEXT NOT NULL,
+                cards INTEGER NOT NULL,
+                synced_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE TABLE b24_done (key TEXT PRIMARY KEY, done_at BIGINT NOT NULL)",
+        ]
+    }
+}

@@ -152,6 +152,7 @@ public enum Migrations {
         versions,
         fillfactor,
         bitrix24,
+        bitrix24Mirror,
     ]
 
     /// Serializes migrating servers on PostgreSQL (SQLite's writer is serialized already).
