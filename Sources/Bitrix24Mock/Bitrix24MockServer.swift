@@ -37,6 +37,13 @@ public final class Bitrix24MockServer: Sendable {
             default: return Self.response(.error(404, "ERROR_METHOD_NOT_FOUND", "Method not found!"))
             }
         }
+        // A record's page with the app's tab, for a browser: /crm/deal/details/5/, /crm/contact/details/7/.
+        router.get("/crm/{entity}/details/{id}/") { _, context in
+            let entity = context.parameters.get("entity") ?? "", id = Int64(context.parameters.get("id") ?? "") ?? 0
+            let placement = entity == "deal" ? "CRM_DEAL_DETAIL_TAB" : "CRM_CONTACT_DETAIL_TAB"
+            guard let html = self.portal.withLock({ $0.recordPage(placement, id: id) }) else { return Response(status: .notFound) }
+            return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
+        }
         router.get("/oauth/token/") { request, _ in
             let query = Dictionary(request.uri.queryParameters.map { (String($0.key), String($0.value)) }, uniquingKeysWith: { a, _ in a })
             return Self.response(self.portal.withLock { $0.refresh(query) })

@@ -38,7 +38,8 @@ extension MockPortal {
         case .app(let token):
             guard let token, !token.isEmpty else { return .error(401, "NO_AUTH_FOUND", "Wrong authorization data") }
             if expiredTokens.contains(token) { return .error(401, "expired_token", "The access token provided has expired.") }
-            guard accessTokens.contains(token) else { return .error(401, "NO_AUTH_FOUND", "Wrong authorization data") }
+            // The app's tokens, or a user's (the AUTH_ID a placement is opened with).
+            guard accessTokens.contains(token) || userTokens[token] != nil else { return .error(401, "NO_AUTH_FOUND", "Wrong authorization data") }
         case .webhook(let user, let secret):
             guard user == webhook.user, secret == webhook.secret else { return .error(401, "NO_AUTH_FOUND", "Wrong authorization data") }
             if Self.appOnly.contains(method) { return .error(400, "WRONG_AUTH_TYPE", "Current authorization type is denied for this method") }

@@ -45,5 +45,38 @@ extension MockPortal {
         fields += auth(tokens: false, applicationToken: applicationToken)
         return (Self.encode(fields), token)
     }
+    /// What the portal posts into the tab's iframe when a user opens it: the user's token as
+    /// `AUTH_ID`, the tab and the record. `https: false` for a portal served over plain http (the
+    /// browser test's).
+    public func placementFields(_ placement: String, id: Int64, userToken: String = "mock-user-token", memberID: String? = nil, https: Bool = true) -> [(String, String)] {
+        [
+            ("DOMAIN", domain), ("PROTOCOL", https ? "1" : "0"), ("LANG", "ru"), ("APP_SID", "mock-app-sid"),
+            ("AUTH_ID", userToken), ("AUTH_EXPIRES", "3600"), ("REFRESH_ID", "mock-user-refresh"), ("member_id", memberID ?? self.memberID),
+            ("status", "L"), ("PLACEMENT", placement), ("PLACEMENT_OPTIONS", #"{"ID":"\#(id)","URI":"/crm/\#(placement.contains("DEAL") ? "deal" : "contact")/details/\#(id)/?IFRAME=Y&IFRAME_TYPE=SIDE_SLIDER"}"#),
+            ("APPLICATION_TOKEN", applicationToken),
+        ]
+    }
+
+    public func placementForm(_ placement: String, id: Int64, userToken: String = "mock-user-token", memberID: String? = nil) -> [UInt8] {
+        Self.encode(placementFields(placement, id: id, userToken: userToken, memberID: memberID))
+    }
+
+    /// The portal's record page with the app's tab: an iframe the placement form is posted into,
+    /// as the portal does (the handler bound with `placement.bind`).
+    public func recordPage(_ placement: String, id: Int64) -> String? {
+        guard let handler = placements.first(where: { $0.placement == placement })?.handler else { return nil }
+        func escape(_ s: String) -> String {
+            s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "\"", with: "&quot;").replacingOccurrences(of: "<", with: "&lt;")
+        }
+        let inputs = placementFields(placement, id: id, https: false).map { #"<input type="hidden" name="\#(escape($0.0))" value="\#(escape($0.1))">"# }.joined()
+        return """
+            <!doctype html><html><head><meta charset="utf-8"><title>Bitrix24 mock: \(placement) \(id)</title></head>
+            <body><h1>\(placement) \(id)</h1>
+            <form id="placement" method="post" target="app" action="\(escape(handler))">\(inputs)</form>
+            <iframe name="app" id="app" style="width:420px;height:900px;border:1px solid #ccc"></iframe>
+            <script>document.getElementById('placement').submit();</script></body></html>
+            """
+    }
+
     static func encode(_ fields: [(String, String)]) -> [UInt8] { FormBody.encode(fields) }
 }

@@ -28,6 +28,9 @@ public enum Bitrix24Access: Sendable {
     case app(OAuthApp, any PortalTokenStore)
     /// As an incoming webhook, `https://{portal}/rest/{user}/{secret}/`: no tokens, no app-only methods.
     case webhook(url: String)
+    /// As a user, with the access token a placement was opened with (`AUTH_ID`): never refreshed,
+    /// so a stolen or expired one fails.
+    case user(token: String, endpoint: String)
 }
 
 /// Why a call did not return a result.
@@ -81,6 +84,8 @@ public actor Bitrix24Client {
         switch access {
         case .webhook(let url):
             return try await send(method, params, endpoint: url.hasSuffix("/") ? url : url + "/", token: nil)
+        case .user(let token, let endpoint):
+            return try await send(method, params, endpoint: endpoint, token: token)
         case .app(let app, let store):
             let used: OAuthTokens
             do { used = try await store.tokens() } catch { throw .unreachable(method: method, "no tokens: \(error)") }

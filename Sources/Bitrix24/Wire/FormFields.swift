@@ -17,6 +17,15 @@ public struct FormFields: Sendable {
         fields = pairs.map { (Self.path($0.0), $0.1) }
     }
 
+    private init(fields: [(path: [String], value: String)]) {
+        self.fields = fields
+    }
+
+    /// These fields, then `pairs` (a query string's): a name in both is found here first.
+    public func appending(_ pairs: [(String, String)]) -> FormFields {
+        FormFields(fields: fields + pairs.map { (Self.path($0.0), $0.1) })
+    }
+
     /// `a[b][c]` → `["a", "b", "c"]`; `a[]` → `["a", ""]`; a name with unbalanced brackets is
     /// one plain name.
     static func path(_ name: String) -> [String] {

@@ -42,11 +42,20 @@ public struct InboundAuth: Sendable, Hashable {
         }
     }
 
-    /// A portal host: letters, digits, `-` and `.`, nothing that could steer a URL elsewhere.
+    /// A portal host: letters, digits, `-` and `.`, nothing that could steer a URL elsewhere; an
+    /// on-premises portal may add a port (`crm.example.com:8443`).
     public static func host(_ text: String, field: String) throws(Bitrix24InputError) -> String {
-        let ok = text.count <= 253 && !text.isEmpty && text.utf8.allSatisfy { b in
+        var name = Substring(text)
+        if let colon = text.lastIndex(of: ":") {
+            let port = text[text.index(after: colon)...]
+            guard !port.isEmpty, port.count <= 5, port.allSatisfy(\.isASCII), port.allSatisfy(\.isNumber) else {
+                throw Bitrix24InputError(field, "must be a host name such as school.bitrix24.ru")
+            }
+            name = text[..<colon]
+        }
+        let ok = name.count <= 253 && !name.isEmpty && name.utf8.allSatisfy { b in
             (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A) || (b >= 0x30 && b <= 0x39) || b == 0x2D || b == 0x2E
-        } && !text.hasPrefix(".") && !text.hasPrefix("-")
+        } && !name.hasPrefix(".") && !name.hasPrefix("-")
         guard ok else { throw Bitrix24InputError(field, "must be a host name such as school.bitrix24.ru") }
         return text.lowercased()
     }

@@ -82,29 +82,42 @@ struct Bitrix24Actions: Sendable {
 
     /// Cards of the document's contact (a deal's contacts, the primary first), found by their phones.
     func cards(of document: CRMDocument, client: Bitrix24Client) async throws -> [CardRecord] {
-        let contacts: [Int64]
+        let phones = try await phones(of: document, client: client)
+        guard !phones.isEmpty else { throw Refused(message: "\(document): its contact has no phone") }
+        for phone in phones {
+            let cards = try await loyalty.cards(phone: phone)
+            if !cards.isEmpty { return cards }
+        }
+        return []
+    }
+
+    /// The contacts of the document (a deal's, the primary first; a contact itself).
+    func contacts(of document: CRMDocument, client: Bitrix24Client) async throws -> [Int64] {
         switch document {
         case .contact(let id):
-            contacts = [id]
+            return [id]
         case .deal(let id):
-            contacts = try await dealContacts(id, client: client)
+            let contacts = try await dealContacts(id, client: client)
             guard !contacts.isEmpty else { throw Refused(message: "deal \(id) has no contact") }
+            return contacts
         case .lead, .company:
             throw Refused(message: "\(document) is not a deal or a contact")
         }
-        var phoneless: [Int64] = []
-        for contact in contacts {
-            let phones = ContactPhones(try await Self.read(client, "crm.contact.get", contact))
-            if phones.phones.isEmpty { phoneless.append(contact) }
-            for phone in phones.phones {
-                let cards = try await loyalty.cards(phone: phone)
-                if !cards.isEmpty { return cards }
-            }
+    }
+
+    /// The phones of the document's contacts, in their order.
+    func phones(of document: CRMDocument, client: Bitrix24Client) async throws -> [PhoneNumber] {
+        var phones: [PhoneNumber] = []
+        for contact in try await contacts(of: document, client: client) {
+            phones += ContactPhones(try await Self.read(client, "crm.contact.get", contact)).phones.filter { !phones.contains($0) }
         }
-        if phoneless.count == contacts.count {
-            throw Refused(message: "contact \(phoneless.map(String.init).joined(separator: ", ")) has no phone")
-        }
-        return []
+        return phones
+    }
+
+    /// The name of the document's first contact.
+    func name(of document: CRMDocument, client: Bitrix24Client) async throws -> String? {
+        guard let first = try await contacts(of: document, client: client).first else { return nil }
+        return Self.name(try await Self.read(client, "crm.contact.get", first))
     }
 
     /// The deal's contacts, the primary first (`crm.deal.contact.items.get`).

@@ -11,6 +11,7 @@ import Storage
 struct Bitrix24Routes: Sendable {
     typealias Context = AppRequestContext
     let service: Bitrix24Service
+    let placement: Bitrix24Placement
     /// Largest form accepted (events and robot calls are a few hundred bytes).
     static let maxFormBytes = 64 * 1024
 
@@ -23,6 +24,13 @@ struct Bitrix24Routes: Sendable {
         router.post("bitrix24/robot") { request, _ in
             try await service.robot(try await Self.form(request))
             return Self.ok()
+        }
+        // The tab: the portal's fields come in the query and the body (the body wins).
+        router.post("bitrix24/placement") { request, _ in
+            try await placement.open(try await Self.form(request, withQuery: true))
+        }
+        router.post("bitrix24/placement/action") { request, _ in
+            try await placement.act(try await Self.form(request))
         }
         router.post("bitrix24/webhook/{action}") { request, context in
             let query = Dictionary(request.uri.queryParameters.map { (String($0.key), String($0.value)) }, uniquingKeysWith: { first, _ in first })
@@ -48,6 +56,13 @@ struct Bitrix24Routes: Sendable {
         guard let buffer = try? await request.body.collect(upTo: maxFormBytes) else { throw APIError(.contentTooLarge, "the form is larger than \(maxFormBytes / 1024) KB") }
         guard let form = FormFields(Array(buffer.readableBytesView)) else { throw APIError.badRequest("the body is not form-encoded (application/x-www-form-urlencoded)") }
         return form
+    }
+
+    /// The form with the query's fields after it (a field in both: the body's is found first).
+    static func form(_ request: Request, withQuery: Bool) async throws -> FormFields {
+        let body = try await form(request)
+        guard withQuery else { return body }
+        return body.appending(request.uri.queryParameters.map { (String($0.key), String($0.value)) })
     }
 
     static func ok() -> Response { Response.json(.object(["result": .bool(true)])) }

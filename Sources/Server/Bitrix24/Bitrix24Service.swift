@@ -11,6 +11,8 @@ import Storage
 struct Bitrix24Service: Sendable {
     let store: Bitrix24Store
     let sealer: TokenSealer
+    /// Signs the card tab's action tokens.
+    let placementTokens: PlacementTokens
     let settings: Bitrix24Settings
     let publicURL: String
     /// Wakes the worker after something was queued.
@@ -45,11 +47,22 @@ struct Bitrix24Service: Sendable {
     /// (compared in constant time) must both match.
     func verify(_ auth: InboundAuth) async throws -> Bitrix24Portal {
         guard let portal = try await store.portal() else { throw Refusal.unauthorized("the application is not installed") }
-        guard portal.memberID == auth.memberID,
-              // Digests compare in constant time whatever the lengths (as the admin token does).
-              SHA256.hash(data: Array(portal.applicationToken.utf8)) == SHA256.hash(data: Array(auth.applicationToken.utf8))
+        guard portal.memberID == auth.memberID, sameToken(auth.applicationToken, portal)
         else { throw Refusal.unauthorized("not the installed portal's application token") }
         return portal
+    }
+
+    /// Whether `token` is the portal's application token. Digests compare in constant time
+    /// whatever the lengths (as the admin token does).
+    func sameToken(_ token: String, _ portal: Bitrix24Portal) -> Bool {
+        SHA256.hash(data: Array(portal.applicationToken.utf8)) == SHA256.hash(data: Array(token.utf8))
+    }
+
+    /// The installed portal and a client that calls it as the app; nil when none is installed.
+    func appClient(http: any OutboundHTTPClient) async throws -> (portal: Bitrix24Portal, client: Bitrix24Client)? {
+        guard let portal = try await store.portal() else { return nil }
+        let app = settings.app ?? OAuthApp(clientID: "", clientSecret: "", serverURL: settings.oauthURL)
+        return (portal, Bitrix24Client(http: http, access: .app(app, StoredPortalTokens(store: store, sealer: sealer, memberID: portal.memberID))))
     }
 
     /// `ONAPPUNINSTALL`, or any other event: checked, then acted on or queued.

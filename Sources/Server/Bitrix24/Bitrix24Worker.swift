@@ -63,10 +63,9 @@ struct Bitrix24Worker: Service {
 
     func clients() async throws -> Clients {
         var clients = Clients()
-        if let portal = try await store.portal() {
-            let app = settings.app ?? OAuthApp(clientID: "", clientSecret: "", serverURL: settings.oauthURL)
+        if let (portal, client) = try await service.appClient(http: http) {
             clients.portal = portal
-            clients.app = Bitrix24Client(http: http, access: .app(app, StoredPortalTokens(store: store, sealer: service.sealer, memberID: portal.memberID)))
+            clients.app = client
         }
         if let url = settings.webhookURL {
             clients.webhook = Bitrix24Client(http: http, access: .webhook(url: url))

@@ -8,9 +8,10 @@ import Mustache
 struct Pages: Sendable {
     let library: MustacheLibrary
 
-    init() {
+    /// `extra`: another part's pages, drawn in the same layout (the Bitrix24 card tab).
+    init(extra: [String: String] = [:]) {
         var library = MustacheLibrary()
-        for (name, text) in PageTemplates.all {
+        for (name, text) in PageTemplates.all.merging(extra, uniquingKeysWith: { _, new in new }) {
             // The templates are constants of this file's module: a parse error is a programming error.
             do { try library.register(text, named: name) } catch { fatalError("page template \(name): \(error)") }
         }
