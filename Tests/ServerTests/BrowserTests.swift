@@ -1,3 +1,5 @@
+import Bitrix24
+import Bitrix24Mock
 import Foundation
 import Logging
 import Loyalty
@@ -119,6 +121,69 @@ import TestSupport
                     let qr = dir.appendingPathComponent("zbar.txt")
                     #expect(try await Self.run(zbarimg, ["-q", "--raw", screenshot], output: qr) == 0)
                     #expect(try String(contentsOf: qr, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) == link)
+                }
+            }
+        }
+    }
+
+    /// The card tab in a deal, in a real browser: the mock portal's record page (one site) posts
+    /// the placement form into an iframe; Passline (another site) shows the tab there, and a
+    /// manager debits points from it. Driven by scripts/placement-browser-test.py.
+    @Test func chromiumDebitsADealInThePortalsTab() async throws {
+        guard let chromium = Self.executable("chromium") ?? Self.executable("chromium-browser") else {
+            Issue.record("chromium is not installed: apt-get install chromium (.ci/run installs it)")
+            return
+        }
+        guard let python = Self.executable("python3") else { Issue.record("python3 is required"); return }
+        let dir = try TestEnvironment.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.createDirectory(at: Self.screenshots, withIntermediateDirectories: true)
+        let mock = Bitrix24MockServer()
+        let deal = mock.with { $0.addDeal(title: "Шахматы, 8 занятий", amount: "4000.00", contacts: [$0.addContact(name: "Анна", phones: ["+7 916 123-45-67"])]) }
+        let logger = TestEnvironment.logger
+        try await mock.withRunning(logger: logger) { base in
+            let mockPort = try #require(URLComponents(string: base)?.port)
+            mock.with { $0.domain = "school.bitrix24.test:\(mockPort)" }
+            let port = Receiver.closedPort()
+            var configuration = TestServer.configuration(dataDirectory: dir, databaseURL: "sqlite:\(dir.appendingPathComponent("passline.sqlite").path)")
+            configuration.host = "127.0.0.1"
+            configuration.port = port
+            // A host name (not 127.0.0.1): the portal refuses loopback handlers in placement.bind.
+            configuration.publicURL = "http://passline.test:\(port)"
+            configuration.bitrix24.app = mock.with { OAuthApp(clientID: $0.clientID, clientSecret: $0.clientSecret, serverURL: base) }
+            let config = configuration
+            try await PasslineServer.withDatabase(url: config.databaseURL, logger: logger) { database in
+                let server = try await PasslineServer.prepare(configuration: config, database: database, logger: logger)
+                let (started, signal) = AsyncStream<Void>.makeStream()
+                let app = try server.application(logger: logger) { _ in signal.finish() }
+                let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+                try await withThrowingTaskGroup(of: Void.self) { tasks in
+                    tasks.addTask { try await group.run() }
+                    for await _ in started {}
+                    defer { Task { await group.triggerGracefulShutdown() } }
+
+                    _ = try await server.bitrix24.install(try #require(FormFields(mock.with { $0.installForm() })))
+                    try await Bitrix24InstallTests.eventually("the tab is bound") { mock.with { $0.placements.count == 2 } }
+                    let card = try await server.loyalty.issue(NewCard(name: "Анна", phone: try PhoneNumber(parsing: "+79161234567")))
+                    let before = try await server.loyalty.apply(.accrual(points: 600), cardNumber: card.number, businessKey: "seed", comment: nil).card.balance
+
+                    let output = dir.appendingPathComponent("placement.json")
+                    let status = try await Self.run(python, [
+                        TestEnvironment.repoRoot.appendingPathComponent("scripts/placement-browser-test.py").path,
+                        "--record", "http://school.bitrix24.test:\(mockPort)/crm/deal/details/\(deal)/", "--points", "100",
+                        "--map", "passline.test", "--map", "school.bitrix24.test", "--out", Self.screenshots.path, "--chromium", chromium,
+                    ], output: output)
+                    let text = try String(contentsOf: output, encoding: .utf8)
+                    let report = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "placement-browser-test.py printed: \(text)")
+                    #expect(status == 0, "placement-browser-test.py failed: \(report["error"] ?? "?")")
+                    guard status == 0 else { return }
+                    #expect(report["topOrigin"] as? String == "http://school.bitrix24.test:\(mockPort)")
+                    #expect((report["tabURL"] as? String)?.hasPrefix("http://passline.test:\(port)/bitrix24/placement") == true)
+                    let tab = try #require(report["tabText"] as? String)
+                    #expect(tab.contains(card.number) && tab.contains(String(before)) && tab.contains("Карта лояльности"), "\(tab)")
+                    #expect(report["cookies"] as? String == "", "the tab needs no cookies")
+                    #expect((report["afterText"] as? String)?.contains("Списано баллов: 100") == true, "\(report["afterText"] ?? "")")
+                    #expect(try await server.loyalty.card(number: card.number)?.balance == before - 100)
                 }
             }
         }

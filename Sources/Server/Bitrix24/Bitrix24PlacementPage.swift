@@ -59,7 +59,7 @@ enum Bitrix24PlacementPage {
                 "balance": String(first.balance), "tier": first.tier, "numbers": view.cards.map(\.number).joined(separator: ", "),
                 "entries": view.entries.map { entry -> [String: Any] in
                     ["date": ISO8601DateFormatter.string(from: entry.createdAt, timeZone: .gmt, formatOptions: [.withFullDate]),
-                     "kind": entry.kind.rawValue, "points": entry.points > 0 ? "+\(entry.points)" : String(entry.points)]
+                     "kind": t["kind." + entry.kind.rawValue] ?? entry.kind.rawValue, "points": entry.points > 0 ? "+\(entry.points)" : String(entry.points)]
                 },
             ]
             if let deal = view.deal {
@@ -84,6 +84,8 @@ enum Bitrix24PlacementPage {
         "dealOnly": "Это действие доступно только в сделке.", "otherCurrency": "Сделка в другой валюте:",
         "pointsWhole": "Укажите целое число баллов больше нуля.", "overCap": "Больше, чем можно списать по этой сделке:",
         "unknownAction": "неизвестное действие",
+        "kind.welcome": "приветственные", "kind.accrual": "начисление", "kind.purchase": "покупка", "kind.debit": "списание",
+        "kind.reversal": "отмена", "kind.broadcast": "акция", "kind.adjustment": "корректировка",
         "badRequestTitle": "Вкладка не открылась", "badRequestText": "Портал прислал неполные данные.",
         "notInstalledTitle": "Приложение не установлено", "notInstalledText": "Установите приложение Passline на портале.",
         "notYourPortalTitle": "Чужой портал", "notYourPortalText": "Этот сервер обслуживает другой портал.",
@@ -101,6 +103,8 @@ enum Bitrix24PlacementPage {
         "dealOnly": "This action is for deals.", "otherCurrency": "The deal is in another currency:",
         "pointsWhole": "Enter a whole number of points above zero.", "overCap": "More than this deal may pay with points:",
         "unknownAction": "unknown action",
+        "kind.welcome": "welcome", "kind.accrual": "accrual", "kind.purchase": "purchase", "kind.debit": "debit",
+        "kind.reversal": "reversal", "kind.broadcast": "promotion", "kind.adjustment": "adjustment",
         "badRequestTitle": "The tab did not open", "badRequestText": "The portal sent incomplete data.",
         "notInstalledTitle": "The app is not installed", "notInstalledText": "Install the Passline app in the portal.",
         "notYourPortalTitle": "Another portal", "notYourPortalText": "This server serves another portal.",
