@@ -32,14 +32,17 @@ extension MockPortal {
         Self.encode([("event", event), ("event_handler_id", "201"), ("data[FIELDS][ID]", String(id)), ("ts", "1736405807")] + auth(tokens: false, applicationToken: applicationToken))
     }
 
-    /// A robot's call: issues its event token and returns the form and the token.
-    public mutating func robotCallForm(_ code: String, document: CRMDocument, properties: [String: String], applicationToken: String? = nil) -> (form: [UInt8], eventToken: String) {
+    /// A robot's call: issues its event token and returns the form and the token. `waits`: the
+    /// business process waits that many seconds from `sentAt` (unix time) for the answer.
+    public mutating func robotCallForm(
+        _ code: String, document: CRMDocument, properties: [String: String], applicationToken: String? = nil, sentAt: Int64 = 1736405807, waits: Int64 = 0
+    ) -> (form: [UInt8], eventToken: String) {
         let token = issueEventToken(robot: code)
         let parts = document.parts
         var fields = [
             ("workflow_id", "wf-\(tokenCounter)"), ("code", code), ("document_id[0]", parts[0]), ("document_id[1]", parts[1]), ("document_id[2]", parts[2]),
             ("document_type[0]", "crm"), ("document_type[1]", parts[1]), ("document_type[2]", String(parts[2].prefix { $0 != "_" })),
-            ("event_token", token), ("use_subscription", "Y"), ("timeout_duration", "0"), ("ts", "1736405807"),
+            ("event_token", token), ("use_subscription", "Y"), ("timeout_duration", String(waits)), ("ts", String(sentAt)),
         ]
         fields += properties.sorted { $0.key < $1.key }.map { ("properties[\($0.key)]", $0.value) }
         fields += auth(tokens: false, applicationToken: applicationToken)

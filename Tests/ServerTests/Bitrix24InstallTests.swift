@@ -120,6 +120,18 @@ import TestSupport
             #expect(try await store.count(.inbox, state: "done") == 1)
             #expect(mock.with { $0.robotAnswers[forgedToken] } == nil)
 
+            // The same call again (a replay): refused, nothing queued. A call whose business
+            // process stopped waiting (ts + timeout_duration passed): refused, nothing queued.
+            #expect(try await Self.post(client, "/bitrix24/robot", valid).status == .conflict)
+            let (late, lateToken) = mock.with {
+                $0.robotCallForm("passline_deal_debit", document: .deal(9), properties: ["points": "5"], sentAt: Int64(Date().timeIntervalSince1970) - 120, waits: 60)
+            }
+            let refusedLate = try await Self.post(client, "/bitrix24/robot", late)
+            #expect(refusedLate.status == .badRequest && refusedLate.json?["detail"]?.stringValue?.contains("stopped waiting") == true)
+            #expect(try await store.count(.inbox, state: "done") == 1)
+            #expect(try await store.count(.inbox, state: "queued") == 0)
+            #expect(mock.with { $0.robotAnswers[lateToken] } == nil)
+
             // Uninstall: forged is refused; the portal's own removes the tokens.
             #expect(try await Self.post(client, "/bitrix24/event", mock.with { $0.uninstallForm(applicationToken: "forged") }).status == .unauthorized)
             #expect(try await store.portal() != nil)

@@ -64,12 +64,17 @@ public actor Bitrix24Client {
     private let http: any OutboundHTTPClient
     private let access: Bitrix24Access
     private let timeout: Duration
+    private let limitRetries: Int
     private var refreshing: Task<OAuthTokens, any Error>?
 
-    public init(http: any OutboundHTTPClient, access: Bitrix24Access, timeout: Duration = .seconds(30)) {
+    /// `limitRetries`: for a person waiting (the card tab), how many times a call the portal's
+    /// limit refused (`QUERY_LIMIT_EXCEEDED`) is repeated after a second (the limit drains at 2
+    /// calls a second); background work retries through its queue instead.
+    public init(http: any OutboundHTTPClient, access: Bitrix24Access, timeout: Duration = .seconds(30), limitRetries: Int = 0) {
         self.http = http
         self.access = access
         self.timeout = timeout
+        self.limitRetries = limitRetries
     }
 
     /// A successful call's result, with a list's `next` and `total`.
@@ -81,6 +86,18 @@ public actor Bitrix24Client {
 
     /// Calls `method` with `params`; the result, or the portal's error with its disposition.
     public func call(_ method: String, _ params: [String: JSONValue] = [:]) async throws(Bitrix24CallError) -> Page {
+        var retries = limitRetries
+        while true {
+            do {
+                return try await authorised(method, params)
+            } catch .portal(let m, let refusal) where refusal.code == "QUERY_LIMIT_EXCEEDED" && retries > 0 {
+                retries -= 1
+                do { try await Task.sleep(for: .seconds(1)) } catch { throw .portal(method: m, refusal) }
+            }
+        }
+    }
+
+    private func authorised(_ method: String, _ params: [String: JSONValue]) async throws(Bitrix24CallError) -> Page {
         switch access {
         case .webhook(let url):
             return try await send(method, params, endpoint: url.hasSuffix("/") ? url : url + "/", token: nil)

@@ -49,7 +49,7 @@ struct Bitrix24Placement: Sendable {
 
     /// Confirms the user's token with the portal: the user's id, or a refusal.
     func confirm(_ call: PlacementCall, portal: Bitrix24Portal) async throws -> Int64 {
-        let asUser = Bitrix24Client(http: http, access: .user(token: call.authID, endpoint: portal.clientEndpoint))
+        let asUser = Bitrix24Client(http: http, access: .user(token: call.authID, endpoint: portal.clientEndpoint), limitRetries: 3)
         let page: Bitrix24Client.Page
         do {
             page = try await asUser.call("user.current")
@@ -71,7 +71,7 @@ struct Bitrix24Placement: Sendable {
         do { claims = try service.placementTokens.verify(form["token"] ?? "", now: now) } catch {
             return refusal(locale, Refusal(status: .unauthorized, key: "tokenRefused", detail: error.description), origin: nil)
         }
-        guard let (portal, client) = try await service.appClient(http: http), portal.memberID == claims.memberID else {
+        guard let (portal, client) = try await service.appClient(http: http, interactive: true), portal.memberID == claims.memberID else {
             return refusal(locale, Refusal(status: .unauthorized, key: "notInstalled", detail: ""), origin: claims.origin)
         }
         let t = Bitrix24PlacementPage.strings(locale)
@@ -123,7 +123,7 @@ struct Bitrix24Placement: Sendable {
 
     /// The tab as it is now.
     func render(_ claims: PlacementClaims, locale: MessageLocale, notice: (ok: Bool, text: String)?) async throws -> Response {
-        guard let (_, client) = try await service.appClient(http: http) else {
+        guard let (_, client) = try await service.appClient(http: http, interactive: true) else {
             return refusal(locale, Refusal(status: .unauthorized, key: "notInstalled", detail: ""), origin: claims.origin)
         }
         var view = Bitrix24PlacementPage.View(locale: locale, token: service.placementTokens.token(for: claims), notice: notice)

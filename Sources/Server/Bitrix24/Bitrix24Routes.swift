@@ -73,6 +73,7 @@ struct Bitrix24Routes: Sendable {
         case .unauthorized(let why): APIError(.unauthorized, why)
         case .otherPortal(let installed): APIError(.conflict, "this server already serves the portal \(installed); one portal per server (uninstall the application there first)")
         case .notConfigured(let why): APIError(.notFound, why)
+        case .replayed(let why): APIError(.conflict, why)
         }
     }
 

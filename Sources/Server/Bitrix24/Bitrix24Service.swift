@@ -25,6 +25,8 @@ struct Bitrix24Service: Sendable {
         case unauthorized(String)
         /// A second portal's install.
         case otherPortal(installed: String)
+        /// A request the portal sends once, sent again.
+        case replayed(String)
         /// A mode this server is not configured for.
         case notConfigured(String)
     }
@@ -59,10 +61,12 @@ struct Bitrix24Service: Sendable {
     }
 
     /// The installed portal and a client that calls it as the app; nil when none is installed.
-    func appClient(http: any OutboundHTTPClient) async throws -> (portal: Bitrix24Portal, client: Bitrix24Client)? {
+    /// `interactive`: for a person waiting, calls refused by the portal's limit are repeated.
+    func appClient(http: any OutboundHTTPClient, interactive: Bool = false) async throws -> (portal: Bitrix24Portal, client: Bitrix24Client)? {
         guard let portal = try await store.portal() else { return nil }
         let app = settings.app ?? OAuthApp(clientID: "", clientSecret: "", serverURL: settings.oauthURL)
-        return (portal, Bitrix24Client(http: http, access: .app(app, StoredPortalTokens(store: store, sealer: sealer, memberID: portal.memberID))))
+        let tokens = StoredPortalTokens(store: store, sealer: sealer, memberID: portal.memberID)
+        return (portal, Bitrix24Client(http: http, access: .app(app, tokens), limitRetries: interactive ? 3 : 0))
     }
 
     /// `ONAPPUNINSTALL`, or any other event: checked, then acted on or queued.
@@ -87,10 +91,21 @@ struct Bitrix24Service: Sendable {
         let call: RobotCall
         do { call = try RobotCall(form) } catch { throw Refusal.badInput(error) }
         _ = try await verify(call.auth)
-        let payload = JSONValue.object([
+        if call.expired(now: now) {
+            throw Refusal.badInput(Bitrix24InputError("event_token", "expired: the business process stopped waiting at \(call.deadline!) (ts + timeout_duration); nothing was done"))
+        }
+        // A replayed call: the portal sends each event token once.
+        if try await store.isDone(Self.answeredKey(call.eventToken)) {
+            throw Refusal.replayed("this robot call (its event_token) was already answered; nothing was done")
+        }
+        var payload = JSONValue.object([
             "robot": .string(call.robot.rawValue), "workflow": .string(call.workflowID), "document": .array(call.document.parts.map(JSONValue.string)),
             "event_token": .string(call.eventToken), "properties": .object(call.properties.mapValues(JSONValue.string)),
         ])
+        if let deadline = call.deadline, case .object(var members) = payload {
+            members["deadline"] = .integer(Int64(deadline.timeIntervalSince1970))
+            payload = .object(members)
+        }
         do {
             _ = try RobotInput(call)
             try await store.enqueue(.inbox, [NewPortalQueueItem(kind: call.robot.rawValue, payload: String(decoding: payload.serialized(), as: UTF8.self))], now: now)
@@ -125,6 +140,9 @@ struct Bitrix24Service: Sendable {
     static func eventItem(_ name: CRMEventName, id: Int64) -> NewPortalQueueItem {
         NewPortalQueueItem(kind: name.rawValue, key: "\(name.rawValue):\(id)", payload: #"{"id":\#(id)}"#)
     }
+
+    /// The marker of a robot call answered (its event token is spent).
+    static func answeredKey(_ eventToken: String) -> String { "robot:" + eventToken }
 
     /// `bizproc.event.send` with the robot's return values.
     static func answer(_ eventToken: String, _ values: [String: JSONValue]) -> NewPortalQueueItem {

@@ -29,11 +29,19 @@ extension Bitrix24Worker {
             await pace(&bucket)
             let answers: [NewPortalQueueItem]
             if let robot = RobotCode(rawValue: item.kind), let portal = clients.portal, let client = clients.app {
-                guard let answer = try await robotCall(robot, json, portal: portal, client: client) else {
+                if case .integer(let deadline)? = json["deadline"], Date(timeIntervalSince1970: TimeInterval(deadline)) <= Date() {
+                    // Its business process stopped waiting while the call waited here: nothing is done, no one to answer.
+                    try await store.complete(.inbox, id: item.id, .failed(error: "the business process stopped waiting before the call could be acted on"))
+                    return
+                }
+                guard let answer = try await robotCall(robot, json, portal: portal, client: client), let token = json["event_token"]?.stringValue else {
                     try await store.complete(.inbox, id: item.id, .failed(error: "the queued robot call cannot be read"))
                     return
                 }
-                answers = [answer]
+                try await store.complete(.inbox, id: item.id, .done, answers: [answer])
+                _ = try await store.markDone(Bitrix24Service.answeredKey(token))
+                service.queued.signal()
+                return
             } else if let event = CRMEventName(rawValue: item.kind), let client = clients.app, let id = json["id"].flatMap(CRMFields.id) {
                 answers = try await crmEvent(event, id: id, client: client)
             } else if item.kind == Bitrix24Actions.householdKind, let client = clients.app,

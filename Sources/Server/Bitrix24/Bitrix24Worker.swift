@@ -36,7 +36,9 @@ struct Bitrix24Worker: Service {
     }
 
     private func drain() async throws {
-        var state = State(bucket: TokenBucket(rate: settings.rate, burst: settings.burst))
+        // Three quarters of the portal's limit, half its burst: the rest is left for people (the
+        // card tab) and for other apps of the portal.
+        var state = State(bucket: TokenBucket(rate: settings.rate * 0.75, burst: max(1, settings.burst / 2)))
         while !Task.isCancelled {
             switch await round(&state) {
             case .worked: continue
