@@ -173,9 +173,11 @@ let package = Package(
                 "Server",
                 "Push",
                 "APNsMock",
+                "Bitrix24Mock",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(

@@ -44,6 +44,30 @@ public final class Bitrix24MockServer: Sendable {
             guard let html = self.portal.withLock({ $0.recordPage(placement, id: id) }) else { return Response(status: .notFound) }
             return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
         }
+        // Control, for trying the app by hand (not part of Bitrix24): the portal's records and the
+        // robots' answers; a deal moved to a stage (S won, F lost, P in progress), which queues
+        // its offline event as the portal does.
+        router.get("/mock/state") { _, _ in
+            let state = self.portal.withLock { p in
+                JSONValue.object([
+                    "contacts": .object(Dictionary(uniqueKeysWithValues: p.contacts.map { (String($0.key), JSONValue.object($0.value)) })),
+                    "deals": .object(Dictionary(uniqueKeysWithValues: p.deals.map { (String($0.key), JSONValue.object($0.value)) })),
+                    "robotAnswers": .object(p.robotAnswers), "robots": .array(p.robots.keys.sorted().map(JSONValue.string)),
+                    "placements": .array(p.placements.map { .string("\($0.placement) → \($0.handler)") }),
+                    "offlineEvents": .integer(Int64(p.offlineEvents.count)), "calls": .integer(Int64(p.calls.count)),
+                ])
+            }
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: state.serialized())))
+        }
+        router.post("/mock/deals/{id}/stage/{semantic}") { _, context in
+            let id = Int64(context.parameters.get("id") ?? "") ?? 0, semantic = context.parameters.get("semantic") ?? ""
+            let moved = self.portal.withLock { p -> Bool in
+                guard p.deals[id] != nil, ["S", "F", "P"].contains(semantic) else { return false }
+                p.moveDeal(id, semantic: semantic)
+                return true
+            }
+            return Response(status: moved ? .noContent : .notFound)
+        }
         router.get("/oauth/token/") { request, _ in
             let query = Dictionary(request.uri.queryParameters.map { (String($0.key), String($0.value)) }, uniquingKeysWith: { a, _ in a })
             return Self.response(self.portal.withLock { $0.refresh(query) })

@@ -488,3 +488,26 @@ import X509
         Self.expectCleanFailure(wrongKey, mentioning: ["does not belong"])
     }
 }
+
+/// `passline dev bitrix24-mock`: the mock portal as a process, as a developer runs it.
+@Suite struct Bitrix24MockCLITests {
+    @Test func theMockPortalServesRESTAndItsControls() async throws {
+        let dir = try TempDir("passline-b24mock")
+        defer { dir.remove() }
+        let mock = try await ServerProcess.start(["dev", "bitrix24-mock", "--port", "0", "--seed"], environment: [:], log: dir.file("mock.log"))
+        defer { mock.stop() }
+        let base = "http://127.0.0.1:\(mock.port)"
+        let log = try String(contentsOfFile: dir.file("mock.log"), encoding: .utf8)
+        #expect(log.contains("export PASSLINE_B24_CLIENT_ID=local.mock.passline") && log.contains("PASSLINE_B24_OAUTH_URL=\(base)"))
+        #expect(log.contains("/bitrix24/install") && log.contains("event=ONAPPINSTALL"), "prints the install command")
+
+        let info = try Processes.run("/usr/bin/curl", ["-s", "-X", "POST", "\(base)/rest/app.info.json", "-d", "auth=mock-access-1"])
+        #expect(info.stdout.contains(#""CODE":"local.mock.passline""#), "\(info.stdout)")
+        let refused = try Processes.run("/usr/bin/curl", ["-s", "-X", "POST", "\(base)/rest/crm.deal.get.json", "-d", "id=3"])
+        #expect(refused.stdout.contains("NO_AUTH_FOUND"), "no token, no data")
+        let won = try Processes.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", "\(base)/mock/deals/3/stage/S"])
+        #expect(won.stdout == "204")
+        let state = try Processes.run("/usr/bin/curl", ["-s", "\(base)/mock/state"])
+        #expect(state.stdout.contains("Anna") && state.stdout.contains("Ivan") && state.stdout.contains(#""STAGE_SEMANTIC_ID":"S""#), "\(state.stdout)")
+    }
+}

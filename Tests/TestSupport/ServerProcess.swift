@@ -17,12 +17,13 @@ package struct ServerProcess {
         }
     }
 
-    /// Starts `passline serve` with `environment` over this process's, output to `log`.
-    package static func launch(environment: [String: String], log: String) throws -> Process {
+    /// Starts `passline serve` (or another long-running command) with `environment` over this
+    /// process's, output to `log`.
+    package static func launch(_ arguments: [String] = ["serve"], environment: [String: String], log: String) throws -> Process {
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try executable())
-        process.arguments = ["serve"]
+        process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         process.standardOutput = FileHandle(forWritingAtPath: log)
         process.standardError = FileHandle(forWritingAtPath: log)
@@ -31,8 +32,8 @@ package struct ServerProcess {
     }
 
     /// Starts it and waits until it listens (`PASSLINE_HTTP_PORT` 0 picks a free port).
-    package static func start(environment: [String: String], log: String) async throws -> ServerProcess {
-        let process = try launch(environment: environment, log: log)
+    package static func start(_ arguments: [String] = ["serve"], environment: [String: String], log: String) async throws -> ServerProcess {
+        let process = try launch(arguments, environment: environment, log: log)
         let deadline = ContinuousClock.now.advanced(by: .seconds(120))
         while ContinuousClock.now < deadline, process.isRunning {
             let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
@@ -44,7 +45,7 @@ package struct ServerProcess {
         }
         if process.isRunning { process.terminate() }
         let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-        Issue.record("passline serve did not start listening: \(text.suffix(2_000))")
+        Issue.record("passline \(arguments.joined(separator: " ")) did not start listening: \(text.suffix(2_000))")
         throw CancellationError()
     }
 
