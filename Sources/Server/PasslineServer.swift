@@ -102,7 +102,7 @@ public struct PasslineServer: Sendable {
             settings: configuration.push, signer: signer, developmentCertificates: devDir != nil, database: database, metrics: metrics, logger: logger)
         let bitrix24 = Bitrix24Service(
             store: Bitrix24Store(database: database), sealer: TokenSealer(secret: secret), placementTokens: PlacementTokens(secret: secret), settings: configuration.bitrix24,
-            publicURL: configuration.resolvedPublicURL, queued: ChangeSignal())
+            publicURL: configuration.resolvedPublicURL, http: CurlHTTPClient(), queued: ChangeSignal())
         if let reason = push.disabledReason {
             logger.notice("pushes are off: \(reason); changes wait in the outbox")
         }
@@ -139,16 +139,15 @@ public struct PasslineServer: Sendable {
             service: service, loyalty: loyalty, distribution: distribution, adminToken: adminToken, metrics: metrics, maxBodyBytes: configuration.maxBodyBytes,
             deviceLog: configuration.deviceLog, trustForwardedFor: configuration.distribution.trustForwardedFor,
             broadcasts: broadcasts)
-        let portalHTTP = CurlHTTPClient()
         let bitrix24Actions = Bitrix24Actions(
             loyalty: loyalty, distribution: distribution, broadcasts: broadcasts, store: bitrix24.store, onReopen: bitrix24.settings.onReopen)
         let placement = Bitrix24Placement(
-            service: bitrix24, actions: bitrix24Actions, http: portalHTTP,
+            service: bitrix24, actions: bitrix24Actions, http: bitrix24.http,
             pages: Pages(extra: ["bitrix24Placement": Bitrix24PlacementPage.template]))
         Bitrix24Routes(service: bitrix24, placement: placement).register(on: router)
         var services: [any Service] = [
             broadcasts, DistributionWorker(distribution: distribution), push.lifecycleService,
-            Bitrix24Worker(service: bitrix24, actions: bitrix24Actions, http: portalHTTP, logger: logger),
+            Bitrix24Worker(service: bitrix24, actions: bitrix24Actions, http: bitrix24.http, logger: logger),
         ]
         services.append(VersionListener(database: database))
         let fastPath = CachedPassFastPath(service: service, serverName: "Passline")

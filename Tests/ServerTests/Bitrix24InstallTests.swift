@@ -93,6 +93,34 @@ import TestSupport
     }
 
     @Test(arguments: Engine.allCases)
+    func anInstallIsConfirmedWithTheOAuthServer(_ engine: Engine) async throws {
+        // Without the app's credentials nothing can be confirmed: refused, nothing stored.
+        try await TestServer.run(engine) { s, client in
+            let refused = try await Self.post(client, "/bitrix24/install", MockPortal().installForm())
+            #expect(refused.status == .notFound && refused.json?["detail"]?.stringValue?.contains("PASSLINE_B24_CLIENT_ID") == true)
+            #expect(try await Bitrix24Store(database: s.server.database).portal() == nil)
+        }
+        let mock = Bitrix24MockServer()
+        try await Self.withPortal(engine, mock) { s, client in
+            let store = Bitrix24Store(database: s.server.database)
+            // Tokens the OAuth server does not know (forged, or another app's): refused.
+            var forged = mock.with { $0 }
+            forged.refreshToken = "forged-refresh"
+            let bad = try await Self.post(client, "/bitrix24/install", forged.installForm())
+            #expect(bad.status == .unauthorized && bad.json?["detail"]?.stringValue?.contains("invalid_grant") == true)
+            // Real tokens claimed for another member id: the OAuth server names the real one.
+            var claimed = mock.with { $0 }
+            claimed.memberID = "someone-else"
+            #expect(try await Self.post(client, "/bitrix24/install", claimed.installForm()).status == .unauthorized)
+            #expect(try await store.portal() == nil)
+            #expect(mock.with { $0.robots.isEmpty }, "nothing was registered")
+            // The real install: its tokens are exchanged, the endpoint kept is the OAuth server's.
+            #expect(try await Self.post(client, "/bitrix24/install", mock.with { $0.installForm() }).status == .ok)
+            #expect(try await store.portal()?.clientEndpoint == mock.with { $0.clientEndpoint })
+        }
+    }
+
+    @Test(arguments: Engine.allCases)
     func aRobotWithBadInputIsAnsweredWithItsErrorEvenAfterTheTokenExpired(_ engine: Engine) async throws {
         let mock = Bitrix24MockServer()
         try await Self.withPortal(engine, mock) { s, client in

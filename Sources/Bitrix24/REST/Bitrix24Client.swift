@@ -157,6 +157,15 @@ public actor Bitrix24Client {
 
     /// `GET {server}/oauth/token/?grant_type=refresh_token&…`.
     static func refresh(_ tokens: OAuthTokens, app: OAuthApp, http: any OutboundHTTPClient, timeout: Duration) async throws(Bitrix24CallError) -> OAuthTokens {
+        try await exchange(tokens, app: app, http: http, timeout: timeout).tokens
+    }
+
+    /// Refreshes `tokens` at the OAuth server with the app's credentials: new tokens, and the
+    /// portal the OAuth server says they belong to (its `member_id` and `client_endpoint`, which
+    /// a form posted by anyone cannot vouch for). Fails when they are not this app's.
+    public static func exchange(
+        _ tokens: OAuthTokens, app: OAuthApp, http: any OutboundHTTPClient, timeout: Duration = .seconds(30)
+    ) async throws(Bitrix24CallError) -> (tokens: OAuthTokens, memberID: String?) {
         let query = [("grant_type", "refresh_token"), ("client_id", app.clientID), ("client_secret", app.clientSecret), ("refresh_token", tokens.refreshToken)]
             .map { "\($0.0)=\(FormBody.escape($0.1))" }.joined(separator: "&")
         let response: OutboundResponse
@@ -179,6 +188,7 @@ public actor Bitrix24Client {
         case .integer(let n): expires = Int(n)
         default: expires = 3600
         }
-        return OAuthTokens(accessToken: access, refreshToken: refresh, expiresIn: expires, clientEndpoint: json["client_endpoint"]?.stringValue ?? tokens.clientEndpoint)
+        let fresh = OAuthTokens(accessToken: access, refreshToken: refresh, expiresIn: expires, clientEndpoint: json["client_endpoint"]?.stringValue ?? tokens.clientEndpoint)
+        return (fresh, json["member_id"]?.stringValue)
     }
 }

@@ -74,6 +74,7 @@ struct Bitrix24Routes: Sendable {
         case .otherPortal(let installed): APIError(.conflict, "this server already serves the portal \(installed); one portal per server (uninstall the application there first)")
         case .notConfigured(let why): APIError(.notFound, why)
         case .replayed(let why): APIError(.conflict, why)
+        case .unavailable(let why): APIError(.serviceUnavailable, why)
         }
     }
 

@@ -15,6 +15,8 @@ struct Bitrix24Service: Sendable {
     let placementTokens: PlacementTokens
     let settings: Bitrix24Settings
     let publicURL: String
+    /// Calls to the portal and its OAuth server.
+    let http: any OutboundHTTPClient
     /// Wakes the worker after something was queued.
     let queued: ChangeSignal
 
@@ -25,20 +27,45 @@ struct Bitrix24Service: Sendable {
         case unauthorized(String)
         /// A second portal's install.
         case otherPortal(installed: String)
+        /// Bitrix24 cannot be reached to check the request.
+        case unavailable(String)
         /// A request the portal sends once, sent again.
         case replayed(String)
         /// A mode this server is not configured for.
         case notConfigured(String)
     }
 
-    /// `ONAPPINSTALL`: stores the portal and its sealed tokens, and queues the registrations.
+    /// `ONAPPINSTALL`: confirmed with the OAuth server, then the portal and its sealed tokens
+    /// stored and the registrations queued.
+    ///
+    /// Anyone can post a form to the install URL, so the form alone proves nothing: its refresh
+    /// token is exchanged at `PASSLINE_B24_OAUTH_URL` with this app's client id and secret, which
+    /// works only for tokens issued to this app, and the OAuth server's answer names the portal
+    /// (its member id must be the form's; its REST endpoint is the one kept). Without the app's
+    /// credentials nothing can be confirmed (nor a token renewed), so the install is refused.
     func install(_ form: FormFields, now: Date = Date()) async throws -> PortalInstallOutcome {
         let event: PortalEvent
         do { event = try PortalEvent(form) } catch { throw Refusal.badInput(error) }
         guard case .install(let auth, let tokens, _) = event else { throw Refusal.badInput(Bitrix24InputError("event", "must be ONAPPINSTALL at the install URL")) }
+        guard let app = settings.app else {
+            throw Refusal.notConfigured("the Bitrix24 application is not configured on this server: set PASSLINE_B24_CLIENT_ID and PASSLINE_B24_CLIENT_SECRET (the local application's), then install it again")
+        }
+        // Another portal's install is refused before its tokens are spent.
+        if let current = try await store.portal(), current.memberID != auth.memberID { throw Refusal.otherPortal(installed: current.domain) }
+        let confirmed: OAuthTokens
+        do {
+            let (fresh, member) = try await Bitrix24Client.exchange(tokens, app: app, http: http)
+            guard member == auth.memberID else {
+                throw Refusal.unauthorized("the OAuth server does not confirm the portal \(auth.memberID) for these tokens")
+            }
+            confirmed = fresh
+        } catch let error as Bitrix24CallError {
+            if case .unreachable = error { throw Refusal.unavailable("the Bitrix24 OAuth server cannot be reached to confirm the install: \(error)") }
+            throw Refusal.unauthorized("the OAuth server refuses the install's tokens for this application: \(error)")
+        }
         let portal = Bitrix24Portal(
-            memberID: auth.memberID, domain: auth.domain, applicationToken: auth.applicationToken, clientEndpoint: tokens.clientEndpoint,
-            sealedTokens: try sealer.seal(tokens), installedAt: now, updatedAt: now)
+            memberID: auth.memberID, domain: auth.domain, applicationToken: auth.applicationToken, clientEndpoint: confirmed.clientEndpoint,
+            sealedTokens: try sealer.seal(confirmed), installedAt: now, updatedAt: now)
         let outcome = try await store.install(portal, queueing: Bitrix24Registration.calls(publicURL: publicURL))
         if case .refused(let installed) = outcome { throw Refusal.otherPortal(installed: installed) }
         queued.signal()
