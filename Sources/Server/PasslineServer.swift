@@ -24,6 +24,8 @@ public struct PasslineServer: Sendable {
     public let distribution: DistributionService
     /// The Bitrix24 application: install, events, robots.
     let bitrix24: Bitrix24Service
+    /// What the Bitrix24 robots, events, webhooks and card tab do, through the services above.
+    let bitrix24Actions: Bitrix24Actions
     public let adminToken: String
     /// True when the admin token was generated now (print it once).
     public let adminTokenCreated: Bool
@@ -103,12 +105,14 @@ public struct PasslineServer: Sendable {
         let bitrix24 = Bitrix24Service(
             store: Bitrix24Store(database: database), sealer: TokenSealer(secret: secret), placementTokens: PlacementTokens(secret: secret), settings: configuration.bitrix24,
             publicURL: configuration.resolvedPublicURL, http: CurlHTTPClient(), queued: ChangeSignal())
+        let bitrix24Actions = Bitrix24Actions(
+            loyalty: loyalty, distribution: distribution, broadcasts: broadcasts, store: bitrix24.store, onReopen: bitrix24.settings.onReopen)
         if let reason = push.disabledReason {
             logger.notice("pushes are off: \(reason); changes wait in the outbox")
         }
         return PasslineServer(
             configuration: configuration, database: database, service: service, loyalty: loyalty, metrics: metrics, push: push, broadcasts: broadcasts,
-            distribution: distribution, bitrix24: bitrix24,
+            distribution: distribution, bitrix24: bitrix24, bitrix24Actions: bitrix24Actions,
             adminToken: admin.token, adminTokenCreated: admin.created, developmentCertificates: devDir)
     }
 
@@ -133,18 +137,21 @@ public struct PasslineServer: Sendable {
         return (try SigningCredentials.load(files: files), dir)
     }
 
-    /// The HTTP application.
-    public func application(logger: Logger, onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) throws -> some ApplicationProtocol {
+    /// Every route the server answers.
+    func router() throws -> Router<AppRequestContext> {
         let router = try buildRouter(
             service: service, loyalty: loyalty, distribution: distribution, adminToken: adminToken, metrics: metrics, maxBodyBytes: configuration.maxBodyBytes,
             deviceLog: configuration.deviceLog, trustForwardedFor: configuration.distribution.trustForwardedFor,
             broadcasts: broadcasts)
-        let bitrix24Actions = Bitrix24Actions(
-            loyalty: loyalty, distribution: distribution, broadcasts: broadcasts, store: bitrix24.store, onReopen: bitrix24.settings.onReopen)
         let placement = Bitrix24Placement(
-            service: bitrix24, actions: bitrix24Actions, http: bitrix24.http,
-            pages: Pages(extra: ["bitrix24Placement": Bitrix24PlacementPage.template]))
+            service: bitrix24, actions: bitrix24Actions, http: bitrix24.http, pages: Pages(extra: ["bitrix24Placement": Bitrix24PlacementPage.template]))
         Bitrix24Routes(service: bitrix24, placement: placement).register(on: router)
+        return router
+    }
+
+    /// The HTTP application.
+    public func application(logger: Logger, onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) throws -> some ApplicationProtocol {
+        let router = try router()
         var services: [any Service] = [
             broadcasts, DistributionWorker(distribution: distribution), push.lifecycleService,
             Bitrix24Worker(service: bitrix24, actions: bitrix24Actions, http: bitrix24.http, logger: logger),

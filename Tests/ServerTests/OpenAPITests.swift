@@ -130,9 +130,7 @@ import TestSupport
     @Test func routesMatchTheDocument() async throws {
         let documented = Set(try Self.operations(try Self.document()).map(\.route))
         try await TestServer.run(.sqlite) { s, _ in
-            let router = try buildRouter(
-                service: s.service, loyalty: s.server.loyalty, distribution: s.server.distribution, adminToken: s.server.adminToken, metrics: s.server.metrics,
-                maxBodyBytes: s.server.configuration.maxBodyBytes, broadcasts: s.server.broadcasts)
+            let router = try s.server.router()
             let served = Set(router.routes.map { Route(method: $0.method.rawValue, path: Self.template($0.path.description)) })
             #expect(served.count >= 20, "the router lists only \(served.count) routes")
             let undocumented = served.subtracting(documented).sorted()
