@@ -44,6 +44,23 @@ import TestSupport
         }
     }
 
+    /// Runs `body` while the server built from `config` listens (on its configured port, for the browser).
+    static func serving(_ config: ServerConfiguration, _ body: @Sendable @escaping (PasslineServer) async throws -> Void) async throws {
+        let logger = TestEnvironment.logger
+        try await PasslineServer.withDatabase(url: config.databaseURL, logger: logger) { database in
+            let server = try await PasslineServer.prepare(configuration: config, database: database, logger: logger)
+            let (started, signal) = AsyncStream<Void>.makeStream()
+            let app = try server.application(logger: logger) { _ in signal.finish() }
+            let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                for await _ in started {}
+                defer { Task { await group.triggerGracefulShutdown() } }
+                try await body(server)
+            }
+        }
+    }
+
     @Test func chromiumJoinsAndGetsTheCard() async throws {
         guard let chromium = Self.executable("chromium") ?? Self.executable("chromium-browser") else {
             Issue.record("chromium is not installed: apt-get install chromium (.ci/run installs it)")
@@ -66,19 +83,12 @@ import TestSupport
         try? FileManager.default.removeItem(at: Self.screenshots)
         try FileManager.default.createDirectory(at: Self.screenshots, withIntermediateDirectories: true)
 
-        try await PasslineServer.withDatabase(url: config.databaseURL, logger: logger) { database in
-            let server = try await PasslineServer.prepare(configuration: config, database: database, logger: logger)
+        try await Self.serving(config) { server in
             var program = server.loyalty.program
             program.name = "Шахматная школа «Гамбит»"
             program.join = JoinSettings(policyURL: "https://school.example/privacy", children: 2)
             try server.loyalty.updateProgram(program)
-            let (started, signal) = AsyncStream<Void>.makeStream()
-            let app = try server.application(logger: logger) { _ in signal.finish() }
-            let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-            try await withThrowingTaskGroup(of: Void.self) { tasks in
-                tasks.addTask { try await group.run() }
-                for await _ in started {}
-                defer { Task { await group.triggerGracefulShutdown() } }
+            do {
 
                 let output = dir.appendingPathComponent("browser.json")
                 let status = try await Self.run(python, [
@@ -152,15 +162,8 @@ import TestSupport
             configuration.publicURL = "http://passline.test:\(port)"
             configuration.bitrix24.app = mock.with { OAuthApp(clientID: $0.clientID, clientSecret: $0.clientSecret, serverURL: base) }
             let config = configuration
-            try await PasslineServer.withDatabase(url: config.databaseURL, logger: logger) { database in
-                let server = try await PasslineServer.prepare(configuration: config, database: database, logger: logger)
-                let (started, signal) = AsyncStream<Void>.makeStream()
-                let app = try server.application(logger: logger) { _ in signal.finish() }
-                let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-                try await withThrowingTaskGroup(of: Void.self) { tasks in
-                    tasks.addTask { try await group.run() }
-                    for await _ in started {}
-                    defer { Task { await group.triggerGracefulShutdown() } }
+            try await Self.serving(config) { server in
+                do {
 
                     _ = try await server.bitrix24.install(try #require(FormFields(mock.with { $0.installForm() })))
                     try await Bitrix24InstallTests.eventually("the tab is bound") { mock.with { $0.placements.count == 2 } }

@@ -26,46 +26,35 @@ extension Bitrix24Actions {
         } catch let unreadable as Bitrix24InputError {
             return .ignored("deal \(id) cannot be read: \(unreadable)")
         }
-        switch policy.decide(deal) {
-        case .ignore(let reason):
-            switch reason {
-            case .notWon: return .ignored("deal \(id) is not won")
-            case .noAmount: return .ignored("deal \(id) has no amount")
-            case .otherCurrency(let currency): return .ignored("deal \(id) is in \(currency), the program in \(policy.currency)")
-            }
+        do {
+            return try await apply(policy.decide(deal), to: id, client: client)
+        } catch let refused as Refused {
+            return .ignored(refused.message)
+        } catch let error as LedgerError {
+            return .ignored("deal \(id): \(error)")
+        }
+    }
+
+    private func apply(_ decision: DealAccrualDecision, to id: Int64, client: Bitrix24Client) async throws -> DealOutcome {
+        switch decision {
+        case .ignore(.notWon): return .ignored("deal \(id) is not won")
+        case .ignore(.noAmount): return .ignored("deal \(id) has no amount")
+        case .ignore(.otherCurrency(let currency)): return .ignored("deal \(id) is in \(currency), the program in \(policy.currency)")
         case .accrue(let amount, let key):
-            let card: CardRecord
-            do {
-                guard let found = try await cards(of: .deal(id), client: client).first else { return .ignored("deal \(id): its contacts have no card") }
-                card = found
-            } catch let refused as Refused {
-                return .ignored(refused.message)
-            }
+            let card = try await card(of: .deal(id), client: client)
             do {
                 let result = try await loyalty.apply(.purchase(amount: amount), cardNumber: card.number, businessKey: key, comment: "Bitrix24 deal \(id) won")
                 return .accrued(points: result.entry.points, replayed: result.replayed)
             } catch LedgerError.businessKeyConflict {
                 return .keptEarlierAccrual
-            } catch let error as LedgerError {
-                return .ignored("deal \(id): \(error)")
             }
         case .reverseIfAccrued(let accrualKey, let key):
-            let card: CardRecord
-            do {
-                guard let found = try await cards(of: .deal(id), client: client).first else { return .ignored("deal \(id): its contacts have no card") }
-                card = found
-            } catch let refused as Refused {
-                return .ignored(refused.message)
-            }
+            let card = try await card(of: .deal(id), client: client)
             guard let accrual = try await loyalty.ledger.entry(accountID: card.accountID, businessKey: accrualKey) else {
                 return .ignored("deal \(id) was never accrued")
             }
-            do {
-                let result = try await loyalty.apply(.reversal(entryID: accrual.id), cardNumber: card.number, businessKey: key, comment: "Bitrix24 deal \(id) left the won stage")
-                return .reversed(points: result.entry.points, replayed: result.replayed)
-            } catch let error as LedgerError {
-                return .ignored("deal \(id): \(error)")
-            }
+            let result = try await loyalty.apply(.reversal(entryID: accrual.id), cardNumber: card.number, businessKey: key, comment: "Bitrix24 deal \(id) left the won stage")
+            return .reversed(points: result.entry.points, replayed: result.replayed)
         }
     }
 }

@@ -73,7 +73,7 @@ struct Bitrix24Actions: Sendable {
     }
 
     /// The document's card: the first card of the household its contact's phones belong to.
-    private func card(of document: CRMDocument, client: Bitrix24Client) async throws -> CardRecord {
+    func card(of document: CRMDocument, client: Bitrix24Client) async throws -> CardRecord {
         guard let card = try await cards(of: document, client: client).first else {
             throw Refused(message: "the \(document) contact has no loyalty card (issue one with passline_card_issue)")
         }
