@@ -174,6 +174,7 @@ let package = Package(
                 "Push",
                 "APNsMock",
                 "Bitrix24Mock",
+                "Distribution",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -24,7 +24,7 @@ struct PassCommand: AsyncParsableCommand {
 
 struct TemplateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "template", abstract: "Work with pass templates.", subcommands: [TemplateLint.self])
+        commandName: "template", abstract: "Work with pass templates.", subcommands: [TemplateLint.self, TemplateImportCommand.self, TemplatePreview.self])
 }
 
 struct CertsCommand: AsyncParsableCommand {

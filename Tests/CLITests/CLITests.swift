@@ -278,14 +278,56 @@ import X509
         try Self.expectBuildFails(ws, ["--variant", "platinum"] + ws.credentialArgs("certs"), mentioning: ["platinum", "gold"])
     }
 
-    @Test func templateWithAWrongSizedImage() throws {
+    /// Wallet scales an image of the wrong size (a warning) but cannot draw one that is not a PNG (an error).
+    @Test func templateWithAnImageThatIsNotAPNG() throws {
         let ws = try Workspace()
         defer { ws.remove() }
         try ws.devCerts("certs")
         let copy = try ws.dir.copy(folder: TestPaths.loyaltyTemplate, as: "badtemplate")
-        try FileManager.default.removeItem(atPath: copy + "/icon@2x.png")
-        try FileManager.default.copyItem(atPath: copy + "/icon.png", toPath: copy + "/icon@2x.png")
-        try Self.expectBuildFails(ws, ["--template", "badtemplate"] + ws.credentialArgs("certs"), mentioning: ["icon@2x.png", "image-size"])
+        try Data("GIF89a not a png".utf8).write(to: URL(fileURLWithPath: copy + "/icon@2x.png"))
+        try Self.expectBuildFails(ws, ["--template", "badtemplate"] + ws.credentialArgs("certs"), mentioning: ["icon@2x.png", "image-format"])
+    }
+
+    // MARK: - template import
+
+    /// Apple's sample StoreCard, as a .pkpass and as a Pass Designer .pkpasstemplate folder:
+    /// imported, it lints without errors and builds into a pass that verifies.
+    @Test func importedSamplePassesBuildAndVerify() throws {
+        let ws = try Workspace()
+        defer { ws.remove() }
+        let pki = try ws.devCerts("certs")
+        let sample = TestPaths.repo("Tests/Fixtures/apple-sample-passes/StoreCard.pkpass")
+        let fromPass = try ws.run("template", "import", sample, "--out", "storecard")
+        #expect(fromPass.status == 0, "\(fromPass.summary)")
+        #expect(fromPass.stdout.contains("0 error(s)"), "\(fromPass.summary)")
+        let manifest = try #require(try JSONSerialization.jsonObject(with: Data(ws.read("storecard/template.json"))) as? [String: Any])
+        let variables = try #require(manifest["variables"] as? [String: [String: Any]])
+        #expect(variables["balance"]?["type"] as? String == "number" || variables["balance"]?["type"] as? String == "integer", "\(variables)")
+        #expect(variables["serialNumber"] != nil && variables["barcodeMessage"] != nil)
+        let pass = String(decoding: try ws.read("storecard/pass.json"), as: UTF8.self)
+        #expect(!pass.contains("passTypeIdentifier") && !pass.contains("webServiceURL") && pass.contains("{{balance}}"))
+
+        // The same pass as a .pkpasstemplate folder (pass.json, images, tooling.json with a key pass-builder does not write).
+        let archive = try PassArchive(bytes: Array(try Data(contentsOf: URL(fileURLWithPath: sample))))
+        for entry in archive.entries where !["manifest.json", "signature"].contains(entry.name) && !entry.isDirectory {
+            try ws.dir.write("StoreCard.pkpasstemplate/\(entry.name)", entry.data)
+        }
+        try ws.dir.write("StoreCard.pkpasstemplate/tooling.json", Array(#"{"designerVersion":"1.0","automaticallyGenerateCompatiblePass":false,"canvas":"dark"}"#.utf8))
+        let fromTemplate = try ws.run("template", "import", "StoreCard.pkpasstemplate", "--out", "designer")
+        #expect(fromTemplate.status == 0, "\(fromTemplate.summary)")
+        #expect(fromTemplate.stdout.contains("tooling.json: unknown key canvas"), "\(fromTemplate.summary)")
+
+        let build = try ws.run(["pass", "build", "--template", "designer", "--out", "designer.pkpass", "--signing-time", Self.signingTime] + ws.credentialArgs("certs"))
+        #expect(build.status == 0, "\(build.summary)")
+        let verified = try opensslVerify(ws.read("designer.pkpass"), rootPEM: pki.rootPEM)
+        #expect(verified.status == 0, "\(verified.summary)")
+        let built = try ws.passJSON("designer.pkpass")
+        #expect((built["storeCard"] as? [String: Any]) != nil && built["serialNumber"] as? String != nil)
+
+        // Not a pass, and an occupied folder: clear refusals.
+        try ws.dir.write("junk.pkpass", Array("not a zip".utf8))
+        Self.expectCleanFailure(try ws.run("template", "import", "junk.pkpass", "--out", "x"), mentioning: ["junk.pkpass", "not a zip"])
+        Self.expectCleanFailure(try ws.run("template", "import", sample, "--out", "designer"), mentioning: ["not empty"])
     }
 
     @Test func unreadableCertificatePath() throws {

@@ -15,6 +15,25 @@ import TestSupport
         #expect(diagnostics.isEmpty, "\(diagnostics.map(\.description))")
     }
 
+    // MARK: what Wallet installs lints without errors
+
+    /// Apple's own sample passes install in Wallet, so they lint without errors; what Wallet
+    /// scales or ignores in them is a warning that says how it will look.
+    @Test(arguments: ModelTests.sampleNames)
+    func applesSamplePassesLintWithoutErrors(_ name: String) throws {
+        let diagnostics = try ModelTests.sampleArchive(name).lint()
+        #expect(!diagnostics.contains { $0.severity == .error }, "\(diagnostics.map(\.description))")
+    }
+
+    @Test func theSampleStoreCardsImagesAreScaledNotRefused() throws {
+        let diagnostics = try ModelTests.sampleArchive("StoreCard").lint()
+        let sizes = diagnostics.filter { $0.rule == .imageSize }
+        #expect(sizes.allSatisfy { $0.severity == .warning })
+        #expect(sizes.contains { $0.file == "icon.png" && $0.message.contains("Wallet scales it to fill 38×38 pt") }, "\(sizes.map(\.description))")
+        #expect(sizes.contains { $0.file == "logo.png" && $0.message.contains("Wallet scales it down") }, "\(sizes.map(\.description))")
+        #expect(sizes.contains { $0.file == "strip.png" && $0.message.contains("375×144 pt and crops") }, "\(sizes.map(\.description))")
+    }
+
     /// The fixture machinery itself (copy, re-serialize pass.json and template.json) introduces nothing.
     @Test func untouchedCopyIsClean() throws {
         let fx = try Fixture()
@@ -256,13 +275,13 @@ import TestSupport
         warning(.junkFile, "__MACOSX folder", file: "__MACOSX", path: nil) { try $0.write("__MACOSX/._icon.png", [0]) },
         warning(.junkFile, "Thumbs.db", file: "Thumbs.db", path: nil) { try $0.write("Thumbs.db", [0]) },
         warning(.junkFile, ".gitkeep", file: ".gitkeep", path: nil) { try $0.write(".gitkeep", "") },
-        error(.styleImages, "thumbnail.png on a storeCard", file: "thumbnail.png", path: nil, message: "not shown on a storeCard") {
+        warning(.styleImages, "thumbnail.png on a storeCard", file: "thumbnail.png", path: nil, message: "not shown on a storeCard") {
             try $0.write("thumbnail.png", PNG.header(width: 90, height: 90))
         },
-        error(.styleImages, "background@2x.png on a storeCard", file: "background@2x.png", path: nil) {
+        warning(.styleImages, "background@2x.png on a storeCard", file: "background@2x.png", path: nil) {
             try $0.write("background@2x.png", PNG.header(width: 360, height: 440))
         },
-        error(.styleImages, "footer.png in a variant folder", file: "variants/gold/footer.png", path: nil) {
+        warning(.styleImages, "footer.png in a variant folder", file: "variants/gold/footer.png", path: nil) {
             try $0.write("variants/gold/footer.png", PNG.header(width: 286, height: 15))
         },
     ]
@@ -382,8 +401,8 @@ import TestSupport
     ]
 
     static let passLevelCases: [Case] = [
-        error(.groupingIdentifier, "groupingIdentifier on a storeCard", path: "$.groupingIdentifier") { try $0.setPass("groupingIdentifier", .string("g")) },
-        error(.relevantDate, "relevantDate on a storeCard", path: "$.relevantDate", message: "not supported on a storeCard") {
+        warning(.groupingIdentifier, "groupingIdentifier on a storeCard", path: "$.groupingIdentifier") { try $0.setPass("groupingIdentifier", .string("g")) },
+        warning(.relevantDate, "relevantDate on a storeCard", path: "$.relevantDate", message: "ignored on a storeCard") {
             try $0.setPass("relevantDate", .string("2026-09-01T10:00:00+03:00"))
         },
         error(.locations, "11 locations", path: "$.locations", message: "at most 10 locations (found 11)") {
@@ -476,7 +495,7 @@ import TestSupport
     ]
 
     static let imageCases: [Case] = [
-        error(.imageMissing, "no icon.png", file: "icon.png", path: nil, message: "icon.png is required") { try $0.delete("icon.png") },
+        warning(.imageMissing, "no icon.png, only @2x and @3x", file: "icon.png", path: nil, message: "Wallet uses the @2x or @3x icon") { try $0.delete("icon.png") },
         error(.imageMissing, "no icon at all", file: "icon.png", path: nil) {
             for f in ["icon.png", "icon@2x.png", "icon@3x.png"] { try $0.delete(f) }
         },
@@ -493,27 +512,27 @@ import TestSupport
         error(.imageFormat, "GIF strip in a variant", file: "variants/gold/strip.png", path: nil) {
             try $0.write("variants/gold/strip.png", Array("GIF89a".utf8) + [UInt8](repeating: 0, count: 30))
         },
-        error(.imageSize, "icon@2x.png of the wrong size", file: "icon@2x.png", path: nil, message: "icon image is 50×50 px; at @2x it must be 58×58 px") {
+        warning(.imageSize, "icon@2x.png of the wrong size", file: "icon@2x.png", path: nil, message: "icon is 50×50 px (25×25 pt at @2x); Wallet scales it to fill 38×38 pt (76×76 px fits exactly)") {
             try $0.write("icon@2x.png", PNG.header(width: 50, height: 50))
         },
-        error(.imageSize, "icon.png one pixel off", file: "icon.png", path: nil, message: "must be 29×29") {
+        warning(.imageSize, "icon.png one pixel off", file: "icon.png", path: nil, message: "Wallet scales it to fill 38×38 pt, cropping what overflows") {
             try $0.write("icon.png", PNG.header(width: 30, height: 29))
         },
-        error(.imageSize, "strip too tall", file: "strip.png", path: nil, message: "strip image is 375×200") {
+        warning(.imageSize, "strip too tall", file: "strip.png", path: nil, message: "strip is 375×200 px (375×200 pt at @1x); Wallet scales it to fill 375×144 pt and crops what overflows") {
             try $0.write("strip.png", PNG.header(width: 375, height: 200))
         },
-        error(.imageSize, "strip@2x too short", file: "strip@2x.png", path: nil) { try $0.write("strip@2x.png", PNG.header(width: 750, height: 100)) },
-        error(.imageSize, "strip@3x of the wrong width", file: "strip@3x.png", path: nil) { try $0.write("strip@3x.png", PNG.header(width: 1000, height: 432)) },
-        error(.imageSize, "variant strip too tall", file: "variants/silver/strip@2x.png", path: nil) {
+        warning(.imageSize, "strip@2x too short", file: "strip@2x.png", path: nil) { try $0.write("strip@2x.png", PNG.header(width: 750, height: 100)) },
+        warning(.imageSize, "strip@3x of the wrong width", file: "strip@3x.png", path: nil) { try $0.write("strip@3x.png", PNG.header(width: 1000, height: 432)) },
+        warning(.imageSize, "variant strip too tall", file: "variants/silver/strip@2x.png", path: nil) {
             try $0.write("variants/silver/strip@2x.png", PNG.header(width: 750, height: 400))
         },
-        error(.imageSize, "logo@2x not twice logo.png", file: "logo@2x.png", path: nil, message: "should be 2× that") {
+        warning(.imageSize, "logo@2x not twice logo.png", file: "logo@2x.png", path: nil, message: "should be 2× that") {
             try $0.write("logo@2x.png", PNG.header(width: 300, height: 100))
         },
-        error(.imageSize, "logo@3x not three times logo.png", file: "logo@3x.png", path: nil, message: "should be 3× that") {
+        warning(.imageSize, "logo@3x not three times logo.png", file: "logo@3x.png", path: nil, message: "should be 3× that") {
             try $0.write("logo.png", PNG.header(width: 100, height: 50))
         },
-        error(.imageSize, "logo wider than 160 pt", file: "logo.png", path: nil, message: "at most 160×50") {
+        warning(.imageSize, "logo wider than 160 pt", file: "logo.png", path: nil, message: "Wallet scales it down to 160×40 pt to fit 160×50 pt") {
             try $0.write("logo.png", PNG.header(width: 200, height: 50))
         },
     ]

@@ -79,7 +79,6 @@ import TestSupport
         configuration.publicURL = "http://127.0.0.1:\(port)"
         let config = configuration
         let base = "http://127.0.0.1:\(port)"
-        let logger = TestEnvironment.logger
         try? FileManager.default.removeItem(at: Self.screenshots)
         try FileManager.default.createDirectory(at: Self.screenshots, withIntermediateDirectories: true)
 

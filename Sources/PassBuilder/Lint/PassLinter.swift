@@ -44,11 +44,12 @@ struct PassLinter {
             checkFields(structure, style: style, path: root.appending(style.rawValue))
         }
         if style == .storeCard {
-            if top["groupingIdentifier"] != nil { error(.groupingIdentifier, root.appending("groupingIdentifier"), "groupingIdentifier is not allowed on a storeCard (event tickets and boarding passes only)") }
-            if top["relevantDate"] != nil { error(.relevantDate, root.appending("relevantDate"), "relevantDate is not supported on a storeCard (store-card relevance is by location)") }
+            // Wallet installs such a pass and ignores what does not apply: warnings, not refusals.
+            if top["groupingIdentifier"] != nil { warning(.groupingIdentifier, root.appending("groupingIdentifier"), "groupingIdentifier is ignored on a storeCard (event tickets and boarding passes only)") }
+            if top["relevantDate"] != nil { warning(.relevantDate, root.appending("relevantDate"), "relevantDate is ignored on a storeCard (store-card relevance is by location)") }
             for image in ["thumbnail", "background", "footer"] {
                 for path in files.keys.sorted() where imageBase(path) == image {
-                    error(.styleImages, nil, "\(image) images are not shown on a storeCard (logo, icon and strip only)", file: fileLabel(path))
+                    warning(.styleImages, nil, "\(image) images are not shown on a storeCard (logo, icon and strip only): Wallet ignores it", file: fileLabel(path))
                 }
             }
         }
@@ -318,10 +319,22 @@ struct PassLinter {
 
     // MARK: images
 
-    static let imageSpecs: [String: (width: Int, height: Int, exact: Bool)] = [
-        "icon": (29, 29, true), "logo": (160, 50, false), "thumbnail": (90, 90, false),
-        "background": (180, 220, false), "footer": (286, 15, false),
+    /// Each image slot in points, from Apple's "Pass Design and Creation" (Wallet Developer Guide:
+    /// "images are scaled, preserving aspect ratio, to fill their allotted space … and cropped")
+    /// and pass-builder's image slots (icon 38×38 pt; iOS 27's primaryLogo, secondaryLogo and
+    /// artwork). `exact`: the slot is filled (scaled, and cropped when the aspect differs);
+    /// otherwise the image is scaled down to fit. A size off the slot is a warning that says what
+    /// Wallet will do: Wallet installs the pass either way.
+    static let imageSlots: [String: (width: Int, height: Int, exact: Bool)] = [
+        "icon": (38, 38, true), "logo": (160, 50, false), "thumbnail": (90, 90, false),
+        "background": (180, 220, true), "footer": (286, 15, false),
+        "primaryLogo": (126, 30, false), "secondaryLogo": (135, 12, false), "artwork": (358, 448, true),
     ]
+
+    /// The strip's slot: 375 pt wide; 98 pt on an event ticket, 144 on a store card or coupon, 123 otherwise.
+    static func stripHeight(_ style: PassStyle?) -> Int {
+        style == .eventTicket ? 98 : style == .storeCard || style == .coupon ? 144 : 123
+    }
 
     func imageBase(_ path: String) -> String? {
         let name = path.split(separator: "/").last.map(String.init) ?? path
@@ -331,41 +344,59 @@ struct PassLinter {
         return base
     }
 
+    static func points(_ v: Double) -> String {
+        v == v.rounded() ? String(Int(v)) : String(format: "%.1f", v)
+    }
+
     static func scale(_ path: String) -> Int { path.hasSuffix("@3x.png") ? 3 : path.hasSuffix("@2x.png") ? 2 : 1 }
 
     mutating func checkImages(style: PassStyle?) {
-        if files["icon.png"] == nil, !files.keys.contains(where: { $0.hasSuffix(".lproj/icon.png") }) {
-            error(.imageMissing, nil, "icon.png is required: Wallet uses it on the lock screen and in notifications", file: fileLabel("icon.png"))
+        // Without an icon Wallet refuses the pass (it shows it on the lock screen and in notifications).
+        if files["icon.png"] == nil, files["icon@2x.png"] == nil, files["icon@3x.png"] == nil,
+           !files.keys.contains(where: { $0.contains(".lproj/icon") && $0.hasSuffix(".png") }) {
+            error(.imageMissing, nil, "icon.png is required: Wallet refuses a pass without an icon (it shows it on the lock screen and in notifications)", file: fileLabel("icon.png"))
+        } else {
+            if files["icon.png"] == nil {
+                warning(.imageMissing, nil, "icon.png (@1x) is missing: Wallet uses the @2x or @3x icon (Apple's pass-builder requires one scale only)", file: fileLabel("icon.png"))
+            }
+            for scale in ["@2x", "@3x"] where files["icon\(scale).png"] == nil {
+                warning(.imageMissing, nil, "icon\(scale).png is missing: screens at \(scale) scale up a smaller icon (blurry)", file: fileLabel("icon\(scale).png"))
+            }
         }
-        if files["icon@2x.png"] == nil, files["icon.png"] != nil {
-            warning(.imageMissing, nil, "icon@2x.png is missing (validators require it; every current iPhone uses @2x or @3x)", file: fileLabel("icon@2x.png"))
-        }
-        var oneX: [String: PNGInfo] = [:]
         for path in files.keys.sorted() {
             guard let base = imageBase(path) else { continue }
             guard let info = PNGInfo(files[path]!) else {
-                error(.imageFormat, nil, "not a PNG image", file: fileLabel(path))
+                error(.imageFormat, nil, "not a PNG image: Wallet cannot draw it", file: fileLabel(path))
                 continue
             }
             let s = Self.scale(path)
-            if s == 1 { oneX[path] = info }
+            // The image's size in points at its scale.
+            let w = Double(info.width) / Double(s), h = Double(info.height) / Double(s)
+            let size = "\(info.width)×\(info.height) px (\(Self.points(w))×\(Self.points(h)) pt at @\(s)x)"
             if base == "strip" {
-                let h = style == .eventTicket ? 98 : style == .storeCard || style == .coupon ? 144 : 123
-                let okWidth = info.width == 375 * s || info.width == 320 * s
-                if !okWidth || info.height > h * s || info.height < 84 * s {
-                    error(.imageSize, nil, "strip image is \(info.width)×\(info.height) px; at @\(s)x it must be \(375 * s) px wide and at most \(h * s) px high (\(375)×\(h) pt)", file: fileLabel(path))
+                let slotH = Self.stripHeight(style)
+                if Int(w.rounded()) != 375 || Int(h.rounded()) != slotH {
+                    warning(.imageSize, nil, "strip is \(size); Wallet scales it to fill 375×\(slotH) pt and crops what overflows (\(375 * s)×\(slotH * s) px fits exactly)", file: fileLabel(path))
                 }
-            } else if let spec = Self.imageSpecs[base] {
-                let w = spec.width * s, h = spec.height * s
-                if spec.exact ? (info.width != w || info.height != h) : (info.width > w || info.height > h) {
-                    error(.imageSize, nil, "\(base) image is \(info.width)×\(info.height) px; at @\(s)x it must be \(spec.exact ? "" : "at most ")\(w)×\(h) px (\(spec.width)×\(spec.height) pt)", file: fileLabel(path))
+            } else if let slot = Self.imageSlots[base] {
+                if slot.exact {
+                    // The icon's older size (Apple's guide: 29×29 pt) is drawn as crisply as pass-builder's 38×38.
+                    let fits = Int(w.rounded()) == slot.width && Int(h.rounded()) == slot.height
+                        || base == "icon" && Int(w.rounded()) == 29 && Int(h.rounded()) == 29
+                    if !fits {
+                        let crop = abs(w / h - Double(slot.width) / Double(slot.height)) > 0.02 ? ", cropping what overflows" : ""
+                        warning(.imageSize, nil, "\(base) is \(size); Wallet scales it to fill \(slot.width)×\(slot.height) pt\(crop) (\(slot.width * s)×\(slot.height * s) px fits exactly)", file: fileLabel(path))
+                    }
+                } else if w > Double(slot.width) + 0.5 || h > Double(slot.height) + 0.5 {
+                    let k = min(Double(slot.width) / w, Double(slot.height) / h)
+                    warning(.imageSize, nil, "\(base) is \(size); Wallet scales it down to \(Self.points(w * k))×\(Self.points(h * k)) pt to fit \(slot.width)×\(slot.height) pt", file: fileLabel(path))
                 }
             }
             if s > 1 {
                 let one = path.replacingOccurrences(of: "@\(s)x.png", with: ".png")
                 if let base1 = files[one].flatMap(PNGInfo.init),
                    abs(base1.width * s - info.width) > s || abs(base1.height * s - info.height) > s {
-                    error(.imageSize, nil, "@\(s)x image is \(info.width)×\(info.height) px but \(one) is \(base1.width)×\(base1.height) px: it should be \(s)× that", file: fileLabel(path))
+                    warning(.imageSize, nil, "@\(s)x image is \(info.width)×\(info.height) px but \(one) is \(base1.width)×\(base1.height) px: screens at different scales will show different sizes (it should be \(s)× that)", file: fileLabel(path))
                 }
             }
         }
