@@ -135,6 +135,18 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The designers' studio: a local web app drawing templates as Wallet lays them out.
+        .target(
+            name: "Studio",
+            dependencies: [
+                "PassBuilder",
+                "Distribution",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         // The HTTP application: PassKit web service, /api/v1, operations.
         .target(
             name: "Server",
@@ -175,6 +187,7 @@ let package = Package(
                 "APNsMock",
                 "Bitrix24Mock",
                 "Distribution",
+                "Studio",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
