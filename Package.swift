@@ -235,6 +235,14 @@ let package = Package(
         .testTarget(name: "CoreTests", dependencies: ["Core", "TestSupport"]),
         .testTarget(name: "PassBuilderTests", dependencies: ["Core", "PassBuilder", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["Core", "PassBuilder", "TestSupport"]),
+        .testTarget(
+            name: "StudioTests",
+            dependencies: [
+                "Studio", "PassBuilder", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
         .testTarget(name: "PushTests", dependencies: ["Push", "APNsMock", "Core", "PassBuilder", "TestSupport"]),
         .testTarget(name: "DistributionTests", dependencies: ["Core", "Distribution", "TestSupport"]),
         .testTarget(name: "Bitrix24Tests", dependencies: ["Bitrix24", "Bitrix24Mock", "Loyalty", "PassBuilder", "Core", "Distribution", "TestSupport"]),

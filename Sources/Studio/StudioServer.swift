@@ -38,9 +38,9 @@ public struct StudioServer: Sendable {
             guard let name = context.parameters.get("name"), let folder = templates.folder(name) else { return notFound() }
             return try download(folder: folder, query: Self.query(request))
         }
-        router.get("/templates/{name}/events") { _, context in
+        router.get("/templates/{name}/events") { request, context in
             guard let name = context.parameters.get("name"), let folder = templates.folder(name) else { return notFound() }
-            return events(folder: folder)
+            return events(folder: folder, once: request.uri.queryParameters.get("once") != nil)
         }
         router.get("/inspect") { _, _ in html(StudioPages.page("Inspect a pass", Self.uploadForm)) }
         router.post("/inspect") { request, _ in try await inspect(request) }
@@ -213,8 +213,9 @@ public struct StudioServer: Sendable {
         }
     }
 
-    /// Server-sent events: `change` whenever a file of the template is saved, added or removed.
-    func events(folder: String) -> Response {
+    /// Server-sent events: `change` whenever a file of the template is saved, added or removed;
+    /// with `once`, the stream ends after the first (for a script waiting for a save).
+    func events(folder: String, once: Bool = false) -> Response {
         let interval = watchInterval
         let body = ResponseBody { writer in
             var last = StudioTemplates.fingerprint(folder)
@@ -226,6 +227,7 @@ public struct StudioServer: Sendable {
                 if now != last {
                     last = now
                     try await writer.write(ByteBuffer(string: "event: change\ndata: \(Date().timeIntervalSince1970)\n\n"))
+                    if once { break }
                     quiet = 0
                 } else {
                     quiet += 1
