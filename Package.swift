@@ -241,6 +241,8 @@ let package = Package(
                 "Studio", "PassBuilder", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(name: "PushTests", dependencies: ["Push", "APNsMock", "Core", "PassBuilder", "TestSupport"]),

@@ -20,30 +20,6 @@ import TestSupport
 @Suite(.serialized) struct BrowserTests {
     static let screenshots = TestEnvironment.repoRoot.appendingPathComponent(".build/test-output/screenshots")
 
-    static func executable(_ name: String) -> String? {
-        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") + ["/usr/bin", "/usr/local/bin"] {
-            let path = "\(dir)/\(name)"
-            if FileManager.default.isExecutableFile(atPath: path) { return path }
-        }
-        return nil
-    }
-
-    /// Runs a program to completion without blocking a thread of the concurrency pool.
-    static func run(_ executable: String, _ arguments: [String], output: URL) async throws -> Int32 {
-        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: output)
-        defer { try? handle.close() }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardOutput = handle
-        process.standardError = FileHandle.standardError
-        return try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do { try process.run() } catch { continuation.resume(throwing: error) }
-        }
-    }
-
     /// Runs `body` while the server built from `config` listens (on its configured port, for the browser).
     static func serving(_ config: ServerConfiguration, _ body: @Sendable @escaping (PasslineServer) async throws -> Void) async throws {
         let logger = TestEnvironment.logger
@@ -62,12 +38,12 @@ import TestSupport
     }
 
     @Test func chromiumJoinsAndGetsTheCard() async throws {
-        guard let chromium = Self.executable("chromium") ?? Self.executable("chromium-browser") else {
+        guard let chromium = Processes.find("chromium") ?? Processes.find("chromium-browser") else {
             Issue.record("chromium is not installed: apt-get install chromium (.ci/run installs it)")
             return
         }
-        guard let python = Self.executable("python3") else { Issue.record("python3 is required"); return }
-        let zbarimg = Self.executable("zbarimg")
+        guard let python = Processes.find("python3") else { Issue.record("python3 is required"); return }
+        let zbarimg = Processes.find("zbarimg")
         #expect(zbarimg != nil, "zbarimg is not installed: apt-get install zbar-tools")
 
         let dir = try TestEnvironment.temporaryDirectory()
@@ -90,7 +66,7 @@ import TestSupport
             do {
 
                 let output = dir.appendingPathComponent("browser.json")
-                let status = try await Self.run(python, [
+                let status = try await Processes.runAsync(python, [
                     TestEnvironment.repoRoot.appendingPathComponent("scripts/browser-test.py").path, "--base", base,
                     "--sms-file", dir.appendingPathComponent("dev-sms.jsonl").path, "--out", Self.screenshots.path, "--chromium", chromium,
                 ], output: output)
@@ -128,7 +104,7 @@ import TestSupport
                 // The QR code as Chromium drew it decodes to the link.
                 if let zbarimg, let screenshot = report["landing"] as? String {
                     let qr = dir.appendingPathComponent("zbar.txt")
-                    #expect(try await Self.run(zbarimg, ["-q", "--raw", screenshot], output: qr) == 0)
+                    #expect(try await Processes.runAsync(zbarimg, ["-q", "--raw", screenshot], output: qr) == 0)
                     #expect(try String(contentsOf: qr, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) == link)
                 }
             }
@@ -139,11 +115,11 @@ import TestSupport
     /// the placement form into an iframe; Passline (another site) shows the tab there, and a
     /// manager debits points from it. Driven by scripts/placement-browser-test.py.
     @Test func chromiumDebitsADealInThePortalsTab() async throws {
-        guard let chromium = Self.executable("chromium") ?? Self.executable("chromium-browser") else {
+        guard let chromium = Processes.find("chromium") ?? Processes.find("chromium-browser") else {
             Issue.record("chromium is not installed: apt-get install chromium (.ci/run installs it)")
             return
         }
-        guard let python = Self.executable("python3") else { Issue.record("python3 is required"); return }
+        guard let python = Processes.find("python3") else { Issue.record("python3 is required"); return }
         let dir = try TestEnvironment.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         try FileManager.default.createDirectory(at: Self.screenshots, withIntermediateDirectories: true)
@@ -170,7 +146,7 @@ import TestSupport
                     let before = try await server.loyalty.apply(.accrual(points: 600), cardNumber: card.number, businessKey: "seed", comment: nil).card.balance
 
                     let output = dir.appendingPathComponent("placement.json")
-                    let status = try await Self.run(python, [
+                    let status = try await Processes.runAsync(python, [
                         TestEnvironment.repoRoot.appendingPathComponent("scripts/placement-browser-test.py").path,
                         "--record", "http://school.bitrix24.test:\(mockPort)/crm/deal/details/\(deal)/", "--points", "100",
                         "--map", "passline.test", "--map", "school.bitrix24.test", "--out", Self.screenshots.path, "--chromium", chromium,
