@@ -25,6 +25,32 @@ import TestSupport
         #expect(!diagnostics.contains { $0.severity == .error }, "\(diagnostics.map(\.description))")
     }
 
+    /// A poster with its generic fallback, an iOS 27 barcode with a QR after it and two featured
+    /// actions: what Apple's session shows, clean.
+    @Test func iOS27KeysDoneRightLintClean() throws {
+        let fx = try Fixture()
+        defer { fx.remove() }
+        try fx.editJSON("pass.json") { pass in
+            guard case .object(var o) = pass else { return }
+            o["posterGeneric"] = .object([
+                "headerFields": .array([.object(["key": .string("memberID"), "label": .string("BALANCE"), "value": .string("102035")])]),
+                "footerFields": .array([.object(["key": .string("membershipType"), "value": .string("Family Pass")])]),
+            ])
+            o["generic"] = o["storeCard"]
+            o["storeCard"] = nil
+            o["barcodes"] = .array([
+                .object(["format": .string("PKBarcodeFormatCodabar"), "message": .string("123456789"), "messageEncoding": .string("iso-8859-1")]),
+                .object(["format": .string("PKBarcodeFormatQR"), "message": .string("123456789"), "messageEncoding": .string("iso-8859-1")]),
+            ])
+            o["featuredActions"] = .array([.object(["identifier": .string("my-offer-id"), "type": .string("membershipBenefits"), "url": .string("https://example.com/offers")])])
+            pass = .object(o)
+        }
+        try fx.editJSON("template.json") { manifest in manifest = manifest.setting("style", .string("posterGeneric")) }
+        let diagnostics = TemplateLinter.lint(directory: fx.dir).filter { $0.rule != .styleImages && $0.rule != .imageSize }
+        #expect(!diagnostics.contains { $0.severity == .error }, "\(diagnostics.map(\.description))")
+        #expect(!diagnostics.contains { $0.rule == .barcode || $0.rule == .featuredActions || $0.rule == .style }, "\(diagnostics.map(\.description))")
+    }
+
     @Test func theSampleStoreCardsImagesAreScaledNotRefused() throws {
         let diagnostics = try ModelTests.sampleArchive("StoreCard").lint()
         let sizes = diagnostics.filter { $0.rule == .imageSize }
@@ -401,6 +427,36 @@ import TestSupport
     ]
 
     static let passLevelCases: [Case] = [
+        // iOS 27 (WWDC26 "What's new in Wallet"; Apple, "Creating a poster generic pass").
+        error(.featuredActions, "three featured actions", path: "$.featuredActions", message: "at most 2 featured actions") {
+            let action = JSONValue.object(["identifier": .string("a"), "type": .string("membershipBenefits"), "url": .string("https://example.com")])
+            try $0.setPass("featuredActions", .array([action, action, action]))
+        },
+        error(.featuredActions, "a featured action without a type", path: "$.featuredActions[0].type") {
+            try $0.setPass("featuredActions", .array([.object(["identifier": .string("a")])]))
+        },
+        warning(.barcode, "an iOS 27 barcode without a fallback", path: "$.barcodes[0].format", message: "add a PKBarcodeFormatQR or PKBarcodeFormatPDF417") {
+            try $0.setPass("barcodes", .array([.object(["format": .string("PKBarcodeFormatEAN13"), "message": .string("4006381333931"), "messageEncoding": .string("iso-8859-1")])]))
+        },
+        // (template.json still says storeCard: that error comes too.)
+        warning(.style, "posterGeneric without its generic fallback", path: "$.posterGeneric", message: "iOS 26 and earlier refuse the pass", alsoErrors: true) {
+            try $0.editJSON("pass.json") { pass in
+                guard case .object(var o) = pass else { return }
+                o["posterGeneric"] = .object(["primaryFields": .array([.object(["key": .string("holder"), "value": .string("{{holderName}}")])])])
+                o["storeCard"] = nil
+                pass = .object(o)
+            }
+        },
+        error(.fieldCount, "two footer fields on a poster", path: "$.posterGeneric.footerFields", message: "at most 1 footer field") {
+            try $0.editJSON("pass.json") { pass in
+                guard case .object(var o) = pass else { return }
+                let f = { (k: String) in JSONValue.object(["key": .string(k), "value": .string("x")]) }
+                o["posterGeneric"] = .object(["footerFields": .array([f("f1"), f("f2")])])
+                o["generic"] = o["storeCard"]
+                o["storeCard"] = nil
+                pass = .object(o)
+            }
+        },
         warning(.groupingIdentifier, "groupingIdentifier on a storeCard", path: "$.groupingIdentifier") { try $0.setPass("groupingIdentifier", .string("g")) },
         warning(.relevantDate, "relevantDate on a storeCard", path: "$.relevantDate", message: "ignored on a storeCard") {
             try $0.setPass("relevantDate", .string("2026-09-01T10:00:00+03:00"))
@@ -490,7 +546,7 @@ import TestSupport
             try $0.setPass("barcodes", .object(["format": .string("PKBarcodeFormatQR")]))
         },
         error(.barcode, "deprecated barcode key with a bad format", path: "$.barcode.format") {
-            try $0.setPass("barcode", .object(["format": .string("PKBarcodeFormatEAN13"), "message": .string("1"), "messageEncoding": .string("iso-8859-1")]))
+            try $0.setPass("barcode", .object(["format": .string("PKBarcodeFormatUPCA"), "message": .string("1"), "messageEncoding": .string("iso-8859-1")]))
         },
     ]
 

@@ -57,6 +57,23 @@ import TestSupport
         #expect(ru[ru.index(long.lowerBound, offsetBy: -200)..<long.lowerBound].contains("truncated"), "a name too long for the strip is marked")
     }
 
+    @Test func aPosterIsDrawnWithItsArtworkLogoAndOneFooterField() throws {
+        let pass: JSONValue = .object([
+            "posterGeneric": .object([
+                "headerFields": .array([.object(["key": .string("memberID"), "label": .string("Guest No."), "value": .string("102035")])]),
+                "primaryFields": .array([.object(["key": .string("name"), "value": .string("Anna")])]),
+                "footerFields": .array([.object(["key": .string("type"), "value": .string("Family Pass")]), .object(["key": .string("extra"), "value": .string("hidden")])]),
+            ]),
+            "generic": .object(["primaryFields": .array([.object(["key": .string("name"), "value": .string("Anna")])])]),
+            "barcodes": .array([.object(["format": .string("PKBarcodeFormatCodabar"), "message": .string("123456789")])]),
+        ])
+        let png = LintTests.PNG.header(width: 345, height: 505)
+        let html = PassPreview(pass: pass, files: ["background@2x.png": png, "primaryLogo@2x.png": LintTests.PNG.header(width: 252, height: 60)]).html()
+        #expect(html.contains("class=\"pass posterGeneric\"") && html.contains(#"data-part="background""#) && html.contains(#"data-part="logo""#))
+        #expect(html.contains("Family Pass") && !html.contains("hidden"), "one footer field")
+        #expect(html.contains("Codabar"), "the first barcode: the newest iPhone's")
+    }
+
     @Test func textIsEscaped() {
         let pass: JSONValue = .object(["storeCard": .object(["primaryFields": .array([.object(["key": .string("k"), "value": .string("<script>x</script>")])])])])
         #expect(!PassPreview(pass: pass, files: [:]).html().contains("<script>"))

@@ -52,6 +52,7 @@ public enum LintRule: String, Sendable, Hashable, CaseIterable {
     case imageSize = "image-size"
     case webService = "web-service"
     case barcode = "barcode"
+    case featuredActions = "featured-actions"
     case strings = "strings"
     case variable = "variable"
     case variant = "variant"

@@ -36,13 +36,19 @@ struct PassLinter {
         let root = JSONPath.root
         checkRequired(top)
         let styles = PassStyle.allCases.filter { top[$0.rawValue] != nil }
-        if styles.count != 1 {
+        // posterGeneric carries generic beside it for iOS 26 and earlier: the one pair allowed.
+        let poster = Set(styles) == [.posterGeneric, .generic]
+        if styles.count != 1, !poster {
             error(.style, root, styles.isEmpty ? "no style key (one of \(PassStyle.allCases.map(\.rawValue).joined(separator: ", ")))" : "more than one style key: \(styles.map(\.rawValue).joined(separator: ", "))")
         }
-        let style = styles.first
-        if let style, let structure = top[style.rawValue] {
-            checkFields(structure, style: style, path: root.appending(style.rawValue))
+        if styles == [.posterGeneric] {
+            warning(.style, root.appending("posterGeneric"), "posterGeneric needs iOS 27: add a generic style beside it, or iPhones on iOS 26 and earlier refuse the pass")
         }
+        let style = poster ? PassStyle.posterGeneric : styles.first
+        for s in styles where poster || s == style {
+            if let structure = top[s.rawValue] { checkFields(structure, style: s, path: root.appending(s.rawValue)) }
+        }
+        checkFeaturedActions(top)
         if style == .storeCard {
             // Wallet installs such a pass and ignores what does not apply: warnings, not refusals.
             if top["groupingIdentifier"] != nil { warning(.groupingIdentifier, root.appending("groupingIdentifier"), "groupingIdentifier is ignored on a storeCard (event tickets and boarding passes only)") }
@@ -96,7 +102,7 @@ struct PassLinter {
         }
         var seenKeys: [String: JSONPath] = [:]
         var counts: [String: Int] = [:]
-        for group in ["headerFields", "primaryFields", "secondaryFields", "auxiliaryFields", "backFields", "additionalInfoFields"] {
+        for group in ["headerFields", "primaryFields", "secondaryFields", "auxiliaryFields", "backFields", "additionalInfoFields", "footerFields"] {
             guard let value = groups[group] else { continue }
             let groupPath = path.appending(group)
             guard case .array(let fields) = value else { error(.fieldValue, groupPath, "\(group) must be an array"); continue }
@@ -109,6 +115,8 @@ struct PassLinter {
         let primary = counts["primaryFields", default: 0]
         let secondary = counts["secondaryFields", default: 0]
         let auxiliary = counts["auxiliaryFields", default: 0]
+        let footer = counts["footerFields", default: 0]
+        if footer > 1 { error(.fieldCount, path.appending("footerFields"), "at most 1 footer field (found \(footer)): Wallet shows one") }
         if header > 3 { error(.fieldCount, path.appending("headerFields"), "at most 3 header fields (found \(header))") }
         if primary > 1, style != .boardingPass { error(.fieldCount, path.appending("primaryFields"), "at most 1 primary field (found \(primary))") }
         if style == .storeCard || style == .coupon || style == .generic {
@@ -307,6 +315,14 @@ struct PassLinter {
             guard let a = list.arrayValue else { error(.barcode, JSONPath.root.appending("barcodes"), "barcodes must be an array"); return }
             entries += a.enumerated().map { ($1, JSONPath.root.appending("barcodes").appending($0)) }
         }
+        // iOS 26 and earlier show the first format they know: an iOS 27 format needs a QR or
+        // PDF417 after it (WWDC26 "What's new in Wallet"), or older iPhones show no barcode.
+        let formats = entries.map { $0.0["format"]?.stringValue }
+        for (i, format) in formats.enumerated() where format.map(Barcode.iOS27Formats.contains) == true {
+            if !formats[(i + 1)...].contains(where: { $0 == "PKBarcodeFormatQR" || $0 == "PKBarcodeFormatPDF417" }) {
+                warning(.barcode, entries[i].1.appending("format"), "\(format!) is new in iOS 27: add a PKBarcodeFormatQR or PKBarcodeFormatPDF417 barcode after it, or iPhones on iOS 26 and earlier show no barcode")
+            }
+        }
         for (b, p) in entries {
             guard case .object(let o) = b else { error(.barcode, p, "a barcode must be an object"); continue }
             if o["format"]?.stringValue.map(Barcode.formats.contains) != true {
@@ -314,6 +330,25 @@ struct PassLinter {
             }
             if o["message"]?.stringValue == nil { error(.barcode, p.appending("message"), "a barcode needs a message") }
             if o["messageEncoding"]?.stringValue == nil { error(.barcode, p.appending("messageEncoding"), "a barcode needs a messageEncoding (usually iso-8859-1)") }
+        }
+    }
+
+    // MARK: featured actions
+
+    /// `featuredActions` (iOS 27): at most two, each with an `identifier`, a `type` and, when it
+    /// opens something, a `url` (WWDC26 "What's new in Wallet"; apple/pass-builder's `Pass.Action`).
+    mutating func checkFeaturedActions(_ top: [String: JSONValue]) {
+        guard let value = top["featuredActions"] else { return }
+        let path = JSONPath.root.appending("featuredActions")
+        guard let actions = value.arrayValue else { error(.featuredActions, path, "featuredActions must be an array"); return }
+        if actions.count > 2 { error(.featuredActions, path, "at most 2 featured actions (found \(actions.count))") }
+        for (i, action) in actions.enumerated() {
+            let p = path.appending(i)
+            guard case .object(let a) = action else { error(.featuredActions, p, "a featured action must be an object"); continue }
+            for key in ["identifier", "type"] where (a[key]?.stringValue ?? "").isEmpty {
+                error(.featuredActions, p.appending(key), "a featured action needs a \(key)")
+            }
+            if let url = a["url"], url.stringValue == nil { error(.featuredActions, p.appending("url"), "url must be a string") }
         }
     }
 
@@ -378,7 +413,7 @@ struct PassLinter {
                 if Int(w.rounded()) != 375 || Int(h.rounded()) != slotH {
                     warning(.imageSize, nil, "strip is \(size); Wallet scales it to fill 375×\(slotH) pt and crops what overflows (\(375 * s)×\(slotH * s) px fits exactly)", file: fileLabel(path))
                 }
-            } else if let slot = Self.imageSlots[base] {
+            } else if let slot = base == "background" && style == .posterGeneric ? (345, 505, true) : Self.imageSlots[base] {
                 if slot.exact {
                     // The icon's older size (Apple's guide: 29×29 pt) is drawn as crisply as pass-builder's 38×38.
                     let fits = Int(w.rounded()) == slot.width && Int(h.rounded()) == slot.height

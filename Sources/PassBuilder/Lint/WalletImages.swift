@@ -14,6 +14,7 @@ public enum WalletImages {
     public static func slots(style: PassStyle?) -> [Slot] {
         func slot(_ name: String) -> Slot {
             if name == "strip" { return Slot(name: name, width: 375, height: PassLinter.stripHeight(style), fills: true, required: false) }
+            if name == "background", style == .posterGeneric { return Slot(name: name, width: 345, height: 505, fills: true, required: false) }
             let s = PassLinter.imageSlots[name]!
             return Slot(name: name, width: s.width, height: s.height, fills: s.exact, required: name == "icon")
         }
@@ -24,6 +25,7 @@ public enum WalletImages {
         case .eventTicket?: names = ["icon", "logo", "strip", "background", "thumbnail"]
         case .boardingPass?: names = ["icon", "logo", "footer"]
         case .generic?: names = ["icon", "logo", "thumbnail"]
+        case .posterGeneric?: names = ["icon", "primaryLogo", "background"]
         case nil: names = ["icon", "logo", "strip", "thumbnail", "background", "footer"]
         }
         return names.map(slot)

@@ -15,6 +15,8 @@ public struct Pass: Codable, Sendable, Hashable, PreservesUnknownKeys {
     /// The style key and its fields (exactly one of the five styles).
     public var style: PassStyle?
     public var structure: PassStructure?
+    /// With `posterGeneric`: the `generic` fields iOS 26 and earlier show instead.
+    public var compatibleStructure: PassStructure?
 
     public var webServiceURL: String?
     public var authenticationToken: String?
@@ -48,7 +50,7 @@ public struct Pass: Codable, Sendable, Hashable, PreservesUnknownKeys {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case formatVersion, passTypeIdentifier, serialNumber, teamIdentifier, organizationName, description
-        case boardingPass, coupon, eventTicket, generic, storeCard
+        case boardingPass, coupon, eventTicket, generic, storeCard, posterGeneric
         case webServiceURL, authenticationToken, barcodes, barcode, backgroundColor, foregroundColor, labelColor
         case stripColor, logoText, expirationDate, voided, relevantDate, relevantDates, locations, maxDistance
         case beacons, nfc, sharingProhibited, semantics, userInfo, appLaunchURL, associatedStoreIdentifiers
@@ -66,6 +68,13 @@ public struct Pass: Codable, Sendable, Hashable, PreservesUnknownKeys {
         for candidate in PassStyle.allCases {
             let key = CodingKeys(rawValue: candidate.rawValue)!
             if let s = try c.decodeIfPresent(PassStructure.self, forKey: key) {
+                // posterGeneric with generic beside it for older iPhones: the one pair allowed.
+                if style == .generic, candidate == .posterGeneric {
+                    compatibleStructure = structure
+                    style = candidate
+                    structure = s
+                    continue
+                }
                 guard style == nil else {
                     throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "a pass has exactly one style key; found \(style!.rawValue) and \(candidate.rawValue)")
                 }
@@ -111,6 +120,7 @@ public struct Pass: Codable, Sendable, Hashable, PreservesUnknownKeys {
         if let style, let structure {
             try c.encode(structure, forKey: CodingKeys(rawValue: style.rawValue)!)
         }
+        try c.encodeIfPresent(compatibleStructure, forKey: .generic)
         try c.encodeIfPresent(webServiceURL, forKey: .webServiceURL)
         try c.encodeIfPresent(authenticationToken, forKey: .authenticationToken)
         try c.encodeIfPresent(barcodes, forKey: .barcodes)
@@ -142,6 +152,10 @@ public struct Pass: Codable, Sendable, Hashable, PreservesUnknownKeys {
 /// The five pass styles; the style key in pass.json names the one a pass has.
 public enum PassStyle: String, Codable, Sendable, CaseIterable {
     case boardingPass, coupon, eventTicket, generic, storeCard
+    /// iOS 27's poster style (Apple, "Creating a poster generic pass"): a background image, the
+    /// primary logo, header and primary fields, one footer field and a barcode. A pass carries
+    /// `generic` beside it for iOS 26 and earlier.
+    case posterGeneric
 }
 
 extension Pass {

@@ -6,6 +6,8 @@ public struct PassStructure: Codable, Sendable, Hashable, PreservesUnknownKeys {
     public var auxiliaryFields: [Field]?
     public var backFields: [Field]?
     public var additionalInfoFields: [Field]?
+    /// posterGeneric (iOS 27): its one footer field.
+    public var footerFields: [Field]?
     /// Boarding passes only: `PKTransitTypeAir`, `…Boat`, `…Bus`, `…Generic`, `…Train`.
     public var transitType: String?
     public var unknownKeys: [String: JSONValue] = [:]
@@ -13,7 +15,7 @@ public struct PassStructure: Codable, Sendable, Hashable, PreservesUnknownKeys {
     public init() {}
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case headerFields, primaryFields, secondaryFields, auxiliaryFields, backFields, additionalInfoFields, transitType
+        case headerFields, primaryFields, secondaryFields, auxiliaryFields, backFields, additionalInfoFields, footerFields, transitType
     }
 
     public init(from decoder: any Decoder) throws {
@@ -24,6 +26,7 @@ public struct PassStructure: Codable, Sendable, Hashable, PreservesUnknownKeys {
         auxiliaryFields = try c.decodeIfPresent([Field].self, forKey: .auxiliaryFields)
         backFields = try c.decodeIfPresent([Field].self, forKey: .backFields)
         additionalInfoFields = try c.decodeIfPresent([Field].self, forKey: .additionalInfoFields)
+        footerFields = try c.decodeIfPresent([Field].self, forKey: .footerFields)
         transitType = try c.decodeIfPresent(String.self, forKey: .transitType)
         unknownKeys = try Self.unknownKeys(in: decoder)
     }
@@ -36,6 +39,7 @@ public struct PassStructure: Codable, Sendable, Hashable, PreservesUnknownKeys {
         try c.encodeIfPresent(auxiliaryFields, forKey: .auxiliaryFields)
         try c.encodeIfPresent(backFields, forKey: .backFields)
         try c.encodeIfPresent(additionalInfoFields, forKey: .additionalInfoFields)
+        try c.encodeIfPresent(footerFields, forKey: .footerFields)
         try c.encodeIfPresent(transitType, forKey: .transitType)
         try Self.encode(unknownKeys: unknownKeys, to: encoder)
     }
@@ -43,7 +47,8 @@ public struct PassStructure: Codable, Sendable, Hashable, PreservesUnknownKeys {
     /// Every field group with its key, in display order.
     public var groups: [(name: String, fields: [Field])] {
         [("headerFields", headerFields), ("primaryFields", primaryFields), ("secondaryFields", secondaryFields),
-         ("auxiliaryFields", auxiliaryFields), ("backFields", backFields), ("additionalInfoFields", additionalInfoFields)]
+         ("auxiliaryFields", auxiliaryFields), ("backFields", backFields), ("additionalInfoFields", additionalInfoFields),
+         ("footerFields", footerFields)]
             .compactMap { name, fields in fields.map { (name, $0) } }
     }
 }

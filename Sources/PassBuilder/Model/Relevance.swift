@@ -1,7 +1,15 @@
 /// A barcode (`barcodes` entry, or the deprecated `barcode`).
 public struct Barcode: Codable, Sendable, Hashable, PreservesUnknownKeys {
-    public static let formats: Set<String> = [
+    public static let formats: Set<String> = classicFormats.union(iOS27Formats)
+    /// What every iPhone shows.
+    public static let classicFormats: Set<String> = [
         "PKBarcodeFormatQR", "PKBarcodeFormatPDF417", "PKBarcodeFormatAztec", "PKBarcodeFormatCode128",
+    ]
+    /// Code 39, Codabar, EAN-13 and ITF (interleaved 2 of 5), new in iOS 27 (WWDC26 "What's new in
+    /// Wallet"; apple/pass-builder's `Pass.BarcodeFormat`): older iPhones show the next format in
+    /// `barcodes` they know, or no barcode.
+    public static let iOS27Formats: Set<String> = [
+        "PKBarcodeFormatCode39", "PKBarcodeFormatCodabar", "PKBarcodeFormatEAN13", "PKBarcodeFormatI2of5",
     ]
     public var format: String?
     public var message: String?

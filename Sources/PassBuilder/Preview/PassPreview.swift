@@ -41,8 +41,9 @@ public struct PassPreview: Sendable {
         "headerFields": 12, "primaryFields": 20, "secondaryFields": 14, "auxiliaryFields": 14,
     ]
 
-    /// The styles and their field groups.
-    static let styles = ["storeCard", "coupon", "eventTicket", "boardingPass", "generic", "posterGeneric"]
+    /// The styles, the poster first: a pass with `posterGeneric` and its `generic` fallback is
+    /// drawn as iOS 27 shows it.
+    static let styles = ["posterGeneric", "storeCard", "coupon", "eventTicket", "boardingPass", "generic"]
 
     public var style: String? { Self.styles.first { pass[$0] != nil } }
 
@@ -65,8 +66,20 @@ public struct PassPreview: Sendable {
                 + "<span class=\"label\">\(Self.escape(t(f["label"]?.stringValue)))</span><span class=\"value\">\(Self.escape(value))</span></div>"
         }
         var front = "<section class=\"pass \(style)\" data-side=\"front\" style=\"background:\(bg);color:\(fg);--label:\(label)\">"
-        if let bgImage = image("background"), style == "eventTicket" || style == "posterGeneric" {
+        if let bgImage = image("background"), style == "eventTicket" {
             front += "<div class=\"background\" style=\"background-image:url(\(bgImage))\"></div>"
+        }
+        if style == "posterGeneric" {
+            // Poster: artwork over the whole face, the primary logo and header fields on it, the
+            // primary fields low, one footer field, the barcode (Apple, "Creating a poster generic pass").
+            if let art = image("background") { front += "<div class=\"poster-art\" data-part=\"background\" style=\"background-image:url(\(art))\"></div>" }
+            front += "<header data-part=\"header\">"
+            if let logo = image("primaryLogo") { front += "<img class=\"logo\" data-part=\"logo\" alt=\"\" src=\"\(logo)\">" }
+            front += "<div class=\"headers\" data-part=\"headers\">" + fields("headerFields").map { field($0, "headerFields", "header") }.joined() + "</div></header>"
+            front += "<div class=\"poster-primary\" data-part=\"primaries\">" + fields("primaryFields").map { field($0, "primaryFields", "primary") }.joined() + "</div>"
+            front += "<div class=\"row\" data-part=\"footer\">" + fields("footerFields").prefix(1).map { field($0, "footerFields", "footer") }.joined() + "</div>"
+            front += barcodeHTML(t) + "</section>"
+            return front + backHTML(fields("backFields"), strings)
         }
         front += "<header data-part=\"header\">"
         if let logo = image("logo") { front += "<img class=\"logo\" data-part=\"logo\" alt=\"\" src=\"\(logo)\">" }
@@ -89,20 +102,26 @@ public struct PassPreview: Sendable {
             front += "<div class=\"row\" data-part=\"row\">" + secondary.joined() + "</div><div class=\"row\" data-part=\"row2\">" + auxiliary.joined() + "</div>"
         }
         if let footer = image("footer"), style == "boardingPass" { front += "<img class=\"footer\" alt=\"\" src=\"\(footer)\">" }
-        if let code = (pass["barcodes"]?.arrayValue?.first ?? pass["barcode"]), let format = code["format"]?.stringValue {
-            let message = code["message"]?.stringValue ?? ""
-            let drawn = barcode?(format, message) ?? "<div class=\"code-box\">\(Self.escape(format.replacingOccurrences(of: "PKBarcodeFormat", with: "")))</div>"
-            front += "<div class=\"barcode\" data-part=\"barcode\">\(drawn)"
-            if let alt = code["altText"]?.stringValue { front += "<div class=\"alt\">\(Self.escape(t(alt)))</div>" }
-            front += "</div>"
-        }
-        front += "</section>"
+        front += barcodeHTML(t) + "</section>"
+        return front + backHTML(fields("backFields"), strings)
+    }
+
+    /// The barcode Wallet shows: the first of `barcodes` (the newest iPhone's choice), with its alt text.
+    func barcodeHTML(_ t: (String?) -> String) -> String {
+        guard let code = (pass["barcodes"]?.arrayValue?.first ?? pass["barcode"]), let format = code["format"]?.stringValue else { return "" }
+        let message = code["message"]?.stringValue ?? ""
+        let drawn = barcode?(format, message) ?? "<div class=\"code-box\">\(Self.escape(format.replacingOccurrences(of: "PKBarcodeFormat", with: "")))</div>"
+        var html = "<div class=\"barcode\" data-part=\"barcode\">\(drawn)"
+        if let alt = code["altText"]?.stringValue { html += "<div class=\"alt\">\(Self.escape(t(alt)))</div>" }
+        return html + "</div>"
+    }
+
+    func backHTML(_ fields: [JSONValue], _ strings: [String: String]) -> String {
         var back = "<section class=\"pass back\" data-side=\"back\"><dl>"
-        for f in fields("backFields") {
-            back += "<div class=\"back-field\" data-field=\"\(Self.escape(f["key"]?.stringValue ?? ""))\"><dt>\(Self.escape(t(f["label"]?.stringValue)))</dt><dd>\(Self.escape(format(f, strings)))</dd></div>"
+        for f in fields {
+            back += "<div class=\"back-field\" data-field=\"\(Self.escape(f["key"]?.stringValue ?? ""))\"><dt>\(Self.escape(f["label"]?.stringValue.map { strings[$0] ?? $0 } ?? ""))</dt><dd>\(Self.escape(format(f, strings)))</dd></div>"
         }
-        back += "</dl></section>"
-        return front + back
+        return back + "</dl></section>"
     }
 
     /// A whole page around ``html()``, images inlined: one file to review.
@@ -237,6 +256,8 @@ public struct PassPreview: Sendable {
         .pass .truncated .value{outline:2px dashed #ff3b30;outline-offset:1px}\
         .pass .barcode{margin:14px auto 0;width:max-content;background:#fff;color:#000;border-radius:6px;padding:8px;text-align:center}\
         .pass .barcode svg{display:block;width:130px;height:130px}.pass .code-box{width:130px;height:130px;display:flex;align-items:center;justify-content:center;border:1px dashed #999;font-size:11px}\
+        .pass .poster-art{position:absolute;inset:0;background-size:cover;background-position:center;z-index:0}\
+        .pass.posterGeneric{min-height:505px}.pass .poster-primary{padding:180px 12px 8px}.pass .poster-primary .value{font-size:29px;font-weight:600}\
         .pass .alt{font-size:10px;margin-top:4px}.pass.back{background:#f2f2f7;color:#000;padding:12px}\
         .pass.back dt{font-size:11px;color:#6e6e73;margin-top:10px}.pass.back dd{margin:2px 0 0;white-space:pre-wrap}
         """

@@ -44,7 +44,7 @@ public enum TemplateImport {
         let styles = ["boardingPass", "coupon", "eventTicket", "generic", "storeCard", "posterGeneric"].filter { pass[$0] != nil }
         for style in styles {
             guard case .object(var structure)? = pass[style] else { continue }
-            for group in ["headerFields", "primaryFields", "secondaryFields", "auxiliaryFields", "backFields", "additionalInfoFields"] {
+            for group in ["headerFields", "primaryFields", "secondaryFields", "auxiliaryFields", "backFields", "additionalInfoFields", "footerFields"] {
                 guard case .array(let fields)? = structure[group] else { continue }
                 structure[group] = .array(fields.map { field in
                     guard case .object(var f) = field, let key = f["key"]?.stringValue, let value = f["value"] else { return field }
