@@ -162,3 +162,34 @@ class Browser:
             self.process.wait(10)
         except subprocess.TimeoutExpired:
             self.process.kill()
+
+
+def add_common_arguments(parser):
+    """--out, --chromium and --timeout, which every browser test takes."""
+    import shutil
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--chromium", default=shutil.which("chromium") or shutil.which("chromium-browser") or "chromium")
+    parser.add_argument("--timeout", type=float, default=30)
+
+
+def run_report(args, report, body, extra_args=()):
+    """Starts Chromium with a throwaway profile, runs body(browser), then prints the report as one
+    JSON object; on any failure the report says what failed and the process exits 1."""
+    import shutil
+    import sys
+    import tempfile
+    os.makedirs(args.out, exist_ok=True)
+    profile = tempfile.mkdtemp(prefix="passline-chromium-")
+    browser = None
+    try:
+        browser = Browser(args.chromium, profile, args.timeout, extra_args=extra_args)
+        body(browser)
+        print(json.dumps(report, ensure_ascii=False))
+    except Exception as error:  # noqa: BLE001 — the report says what failed
+        report["error"] = str(error)
+        print(json.dumps(report, ensure_ascii=False))
+        sys.exit(1)
+    finally:
+        if browser:
+            browser.close()
+        shutil.rmtree(profile, ignore_errors=True)

@@ -15,12 +15,9 @@ Prints one JSON object with what it saw; exits non-zero on any failure.
 import argparse
 import json
 import os
-import shutil
-import sys
-import tempfile
 import time
 
-from cdp import Browser  # scripts/ is on the path: it is this file's folder
+from cdp import add_common_arguments, run_report  # scripts/ is on the path: it is this file's folder
 
 
 def tab_frame(browser):
@@ -57,20 +54,12 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--record", required=True)
     parser.add_argument("--points", required=True)
-    parser.add_argument("--out", required=True)
     parser.add_argument("--map", action="append", default=[])
-    parser.add_argument("--chromium", default=shutil.which("chromium") or shutil.which("chromium-browser") or "chromium")
-    parser.add_argument("--timeout", type=float, default=30)
+    add_common_arguments(parser)
     a = parser.parse_args()
-    os.makedirs(a.out, exist_ok=True)
-    profile = tempfile.mkdtemp(prefix="passline-chromium-")
     report = {}
-    browser = None
-    try:
-        rules = ", ".join(f"MAP {host} 127.0.0.1" for host in a.map)
-        browser = Browser(a.chromium, profile, a.timeout, extra_args=[
-            f"--host-resolver-rules={rules}", "--disable-site-isolation-trials",
-            "--disable-features=IsolateOrigins,site-per-process"])
+
+    def body(browser):
         browser.call("Page.enable")
         browser.call("Emulation.setDeviceMetricsOverride", width=1024, height=1000, deviceScaleFactor=1, mobile=False)
         browser.call("Page.navigate", url=a.record)
@@ -84,15 +73,10 @@ def main():
         frame = wait_frame(browser, "document.querySelector('#notice') !== null", "the tab after Debit", a.timeout)
         report["afterText"] = frame_eval(browser, frame, "document.body.innerText")
         report["after"] = browser.screenshot(os.path.join(a.out, "placement-2-debited.png"))
-        print(json.dumps(report, ensure_ascii=False))
-    except Exception as error:  # noqa: BLE001 — the report says what failed
-        report["error"] = str(error)
-        print(json.dumps(report, ensure_ascii=False))
-        sys.exit(1)
-    finally:
-        if browser:
-            browser.close()
-        shutil.rmtree(profile, ignore_errors=True)
+
+    rules = ", ".join(f"MAP {host} 127.0.0.1" for host in a.map)
+    run_report(a, report, body, extra_args=[
+        f"--host-resolver-rules={rules}", "--disable-site-isolation-trials", "--disable-features=IsolateOrigins,site-per-process"])
 
 
 if __name__ == "__main__":

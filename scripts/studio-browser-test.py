@@ -11,14 +11,10 @@ file of that template) and waits for the page to reload itself (server-sent even
 JSON object with what it saw; exits non-zero on any failure.
 """
 import argparse
-import json
 import os
-import shutil
-import sys
-import tempfile
 import time
 
-from cdp import Browser  # scripts/ is on the path: it is this file's folder
+from cdp import add_common_arguments, run_report  # scripts/ is on the path: it is this file's folder
 
 MEASURE = """(() => {
   const box = s => { const e = document.querySelector(s); if (!e) return null;
@@ -33,16 +29,11 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--base", required=True)
     parser.add_argument("--edit", required=True)
-    parser.add_argument("--out", required=True)
-    parser.add_argument("--chromium", default=shutil.which("chromium") or shutil.which("chromium-browser") or "chromium")
-    parser.add_argument("--timeout", type=float, default=30)
+    add_common_arguments(parser)
     a = parser.parse_args()
-    os.makedirs(a.out, exist_ok=True)
-    profile = tempfile.mkdtemp(prefix="passline-chromium-")
     report = {"pages": {}}
-    browser = None
-    try:
-        browser = Browser(a.chromium, profile, a.timeout)
+
+    def body(browser):
         browser.call("Page.enable")
         browser.call("Emulation.setDeviceMetricsOverride", width=1100, height=900, deviceScaleFactor=1, mobile=False)
         pages = [(f"loyalty-{tier}-{lang}", f"/templates/loyalty?variant={tier}&lang={lang}")
@@ -62,15 +53,8 @@ def main():
             f.write("\n")
         browser.wait_for("window.__marker === undefined && document.readyState === 'complete'", "the page to reload after the save")
         report["reloaded"] = True
-        print(json.dumps(report, ensure_ascii=False))
-    except Exception as error:  # noqa: BLE001 — the report says what failed
-        report["error"] = str(error)
-        print(json.dumps(report, ensure_ascii=False))
-        sys.exit(1)
-    finally:
-        if browser:
-            browser.close()
-        shutil.rmtree(profile, ignore_errors=True)
+
+    run_report(a, report, body)
 
 
 if __name__ == "__main__":

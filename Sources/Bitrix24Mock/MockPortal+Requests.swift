@@ -68,9 +68,7 @@ extension MockPortal {
     /// as the portal does (the handler bound with `placement.bind`).
     public func recordPage(_ placement: String, id: Int64) -> String? {
         guard let handler = placements.first(where: { $0.placement == placement })?.handler else { return nil }
-        func escape(_ s: String) -> String {
-            s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "\"", with: "&quot;").replacingOccurrences(of: "<", with: "&lt;")
-        }
+        let escape = HTMLText.escape
         let inputs = placementFields(placement, id: id, https: false).map { #"<input type="hidden" name="\#(escape($0.0))" value="\#(escape($0.1))">"# }.joined()
         return """
             <!doctype html><html><head><meta charset="utf-8"><title>Bitrix24 mock: \(placement) \(id)</title></head>

@@ -1,5 +1,7 @@
 // Output forms of a QR symbol: SVG for pages, and a plain PBM bitmap for tools.
 
+import Core
+
 extension QRCode {
     /// An SVG drawing, `viewBox` in modules with a quiet zone around the symbol, dark modules as
     /// one path on a light background; scales to any size without blurring.
@@ -46,18 +48,5 @@ extension QRCode {
         return out
     }
 
-    static func escape(_ text: String) -> String {
-        var out = ""
-        for c in text {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(c)
-            }
-        }
-        return out
-    }
+    static func escape(_ text: String) -> String { HTMLText.escape(text) }
 }

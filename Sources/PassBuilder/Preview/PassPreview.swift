@@ -1,3 +1,4 @@
+import Core
 import Foundation
 
 /// Draws a pass in HTML and CSS the way Wallet lays out its style, for designers: the front
@@ -220,21 +221,7 @@ public struct PassPreview: Sendable {
         return "rgb(\(parts[0]), \(parts[1]), \(parts[2]))"
     }
 
-    public static func escape(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.count)
-        for c in s {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(c)
-            }
-        }
-        return out
-    }
+    public static func escape(_ s: String) -> String { HTMLText.escape(s) }
 
     /// The drawing's CSS: a 320-pt-wide pass, the proportions of Wallet's.
     public static let css = """
