@@ -5,6 +5,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import PassBuilder
+import ServiceLifecycle
 
 /// `passline studio`: a local web app where a designer sees each template drawn as Wallet lays
 /// it out, with its lint, its image slots and a form of sample values; saving a file of the
@@ -221,7 +222,8 @@ public struct StudioServer: Sendable {
             var last = StudioTemplates.fingerprint(folder)
             try await writer.write(ByteBuffer(string: ": watching\n\n"))
             var quiet = 0
-            while !Task.isCancelled {
+            // Ends when the studio is stopped (Ctrl-C): an open page must not hold it up.
+            while !Task.isCancelled, !Task.isShuttingDownGracefully {
                 try await Task.sleep(for: interval)
                 let now = StudioTemplates.fingerprint(folder)
                 if now != last {
