@@ -32,7 +32,8 @@ import TestSupport
         try await mock.withRunning(logger: TestDatabase.logger) { base in
             let (access, refresh, app) = mock.with { ($0.accessTokens.first!, $0.refreshToken, OAuthApp(clientID: $0.clientID, clientSecret: $0.clientSecret, serverURL: base)) }
             let store = MemoryTokens(OAuthTokens(accessToken: access, refreshToken: refresh, expiresIn: 3600, clientEndpoint: base + "/rest/"))
-            let client = Bitrix24Client(http: CurlHTTPClient(), access: .app(app, store))
+            // Deadlines a loaded host cannot break: these tests are about the wire, not the clock.
+            let client = Bitrix24Client(http: CurlHTTPClient(), access: .app(app, store), timeout: .seconds(180))
             try await body(mock, client, store, base)
         }
     }
@@ -108,7 +109,7 @@ import TestSupport
     @Test func aWebhookCallsCRMMethodsButNotAppOnlyOnes() async throws {
         try await Self.withPortal({ $0.addContact(name: "Anna", phones: ["8 916 123-45-67"]) }) { mock, _, _, base in
             let secret = mock.with { $0.webhook.secret }
-            let hook = Bitrix24Client(http: CurlHTTPClient(), access: .webhook(url: "\(base)/rest/1/\(secret)/"))
+            let hook = Bitrix24Client(http: CurlHTTPClient(), access: .webhook(url: "\(base)/rest/1/\(secret)/"), timeout: .seconds(180))
             let found = try await hook.call("crm.duplicate.findbycomm", ["type": .string("PHONE"), "values": .array([.string("+79161234567")]), "entity_type": .string("CONTACT")])
             #expect(found.result["CONTACT"] == .array([.integer(1)]), "matched whatever the spelling")
             do {
@@ -118,7 +119,7 @@ import TestSupport
                 guard case .portal(_, let e) = error else { throw error }
                 #expect(e.code == "WRONG_AUTH_TYPE")
             }
-            let wrong = Bitrix24Client(http: CurlHTTPClient(), access: .webhook(url: "\(base)/rest/1/nope/"))
+            let wrong = Bitrix24Client(http: CurlHTTPClient(), access: .webhook(url: "\(base)/rest/1/nope/"), timeout: .seconds(180))
             await #expect(throws: Bitrix24CallError.self) { _ = try await wrong.call("app.info") }
         }
     }
