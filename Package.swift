@@ -187,7 +187,6 @@ let package = Package(
                 "Push",
                 "APNsMock",
                 "Bitrix24Mock",
-                "Distribution",
                 "Studio",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

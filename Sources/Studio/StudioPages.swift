@@ -3,7 +3,7 @@ import PassBuilder
 
 /// The studio's pages: plain HTML that works without JavaScript; the template page adds a few
 /// lines that redraw it when a file of the template changes (server-sent events).
-enum StudioPages {
+public enum StudioPages {
     static func escape(_ s: String) -> String { PassPreview.escape(s) }
 
     static let css = PassPreview.css + """
@@ -22,7 +22,8 @@ enum StudioPages {
             + "<body><nav><a href=\"/\">Templates</a><a href=\"/inspect\">Inspect a pass</a></nav>\(body)\(script)</body></html>"
     }
 
-    static func lint(_ diagnostics: [Diagnostic]) -> String {
+    /// The lint beside a drawing: each finding with its file and JSON path.
+    public static func lint(_ diagnostics: [Diagnostic]) -> String {
         guard !diagnostics.isEmpty else { return "<div class=\"panel lint\" data-part=\"lint\"><h2>Lint</h2><p class=\"ok\">No findings: Wallet will take it.</p></div>" }
         return "<div class=\"panel lint\" data-part=\"lint\"><h2>Lint</h2><ul>" + diagnostics.map { d in
             "<li class=\"\(d.severity.rawValue)\" data-rule=\"\(d.rule.rawValue)\"><b>\(d.severity.rawValue)</b> \(escape(d.file))\(d.path.map { " <code>" + escape($0.description) + "</code>" } ?? ""): \(escape(d.message))</li>"

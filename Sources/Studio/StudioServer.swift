@@ -178,7 +178,8 @@ public struct StudioServer: Sendable {
         }.joined(separator: "&")
     }
 
-    @Sendable static func barcode(_ format: String, _ message: String) -> String? {
+    /// QR codes drawn for real (the encoder of the download links); other formats as labelled boxes.
+    @Sendable public static func barcode(_ format: String, _ message: String) -> String? {
         guard format == "PKBarcodeFormatQR", let code = try? QRCode.encode(message) else { return nil }
         return code.svg(quietZone: 1, pixelsPerModule: 4, title: message)
     }

@@ -1,7 +1,7 @@
 import ArgumentParser
-import Distribution
 import Foundation
 import PassBuilder
+import Studio
 
 /// `passline template preview DIR --out FILE.html`: the template drawn as Wallet lays it out
 /// (front and back, with its sample values), its lint beside it, in one self-contained file
@@ -37,25 +37,11 @@ struct TemplatePreview: AsyncParsableCommand {
         } catch {
             throw fail("\(directory): the sample values do not render: \(error)")
         }
-        let preview = PassPreview(pass: pass, files: template.bundleFiles(variant: variant), language: lang, barcode: Self.barcode)
+        let preview = PassPreview(pass: pass, files: template.bundleFiles(variant: variant), language: lang, barcode: StudioServer.barcode)
         let diagnostics = TemplateLinter.lint(directory: directory)
-        let html = preview.page(title: "\(template.name)\(variant.map { " · \($0)" } ?? "")", aside: Self.lintList(diagnostics))
+        let html = preview.page(title: "\(template.name)\(variant.map { " · \($0)" } ?? "")", aside: StudioPages.lint(diagnostics))
         do { try Data(html.utf8).write(to: URL(fileURLWithPath: out)) } catch { throw fail("\(out): \(error)") }
         let errors = diagnostics.filter { $0.severity == .error }.count
         say("wrote \(out): \(template.name)\(variant.map { " (\($0))" } ?? ""), \(preview.language ?? preview.languages.first ?? "no language"); lint: \(errors) error(s), \(diagnostics.count - errors) warning(s)")
-    }
-
-    /// QR codes drawn for real (the encoder of the download links); other formats as labelled boxes.
-    @Sendable static func barcode(_ format: String, _ message: String) -> String? {
-        guard format == "PKBarcodeFormatQR", let code = try? QRCode.encode(message) else { return nil }
-        return code.svg(quietZone: 1, pixelsPerModule: 4, title: message)
-    }
-
-    /// The lint beside the drawing: each diagnostic with its file and JSON path.
-    static func lintList(_ diagnostics: [Diagnostic]) -> String {
-        guard !diagnostics.isEmpty else { return "<aside class=\"lint\" data-part=\"lint\"><p>Lint: no findings.</p></aside>" }
-        return "<aside class=\"lint\" data-part=\"lint\"><ul>" + diagnostics.map { d in
-            "<li class=\"\(d.severity.rawValue)\" data-rule=\"\(d.rule.rawValue)\"><b>\(d.severity.rawValue)</b> \(PassPreview.escape(d.file))\(d.path.map { " " + PassPreview.escape($0.description) } ?? ""): \(PassPreview.escape(d.message))</li>"
-        }.joined() + "</ul></aside>"
     }
 }

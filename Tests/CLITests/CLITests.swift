@@ -553,3 +553,18 @@ import X509
         #expect(state.stdout.contains("Anna") && state.stdout.contains("Ivan") && state.stdout.contains(#""STAGE_SEMANTIC_ID":"S""#), "\(state.stdout)")
     }
 }
+
+/// `passline template preview`: the drawing and its lint in one file, images inlined.
+@Suite struct TemplatePreviewCLITests {
+    @Test func aTemplateIsDrawnIntoOneSelfContainedFile() throws {
+        let dir = try TempDir("passline-preview")
+        defer { dir.remove() }
+        let result = try Processes.passline(["template", "preview", TestPaths.loyaltyTemplate, "--variant", "gold", "--lang", "ru", "--out", dir.file("card.html")], in: dir.path)
+        #expect(result.status == 0, "\(result.summary)")
+        let html = String(decoding: try dir.read("card.html"), as: UTF8.self)
+        #expect(html.contains(#"data-part="strip""#) && html.contains("data:image/png;base64,") && html.contains("<svg"), "the strip, inlined images, a drawn QR code")
+        #expect(html.contains("rgb(122, 90, 24)") && html.contains(#"data-part="lint""#), "the gold tier, with its lint")
+        let unknown = try Processes.passline(["template", "preview", TestPaths.loyaltyTemplate, "--variant", "platinum", "--out", dir.file("x.html")], in: dir.path)
+        #expect(unknown.status == 1 && unknown.stderr.contains("no variant platinum"), "\(unknown.summary)")
+    }
+}
