@@ -90,6 +90,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // A fleet of simulated phones for the seeded devices: on each accepted push, what iOS does
+        // (list changed serials, fetch each pass) over HTTP/1.1, for `passline dev apns-mock --fleet`.
+        .target(
+            name: "DeviceFleet",
+            dependencies: [
+                "PassBuilder",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "X509", package: "swift-certificates"),
+            ]
+        ),
         // Distribution: signed download links, SMS gateways and message templates, QR codes.
         .target(
             name: "Distribution",
@@ -186,6 +198,7 @@ let package = Package(
                 "Server",
                 "Push",
                 "APNsMock",
+                "DeviceFleet",
                 "Bitrix24Mock",
                 "Studio",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -254,7 +267,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Core", "Server", "Storage", "PassBuilder", "Push", "APNsMock", "Bitrix24", "Bitrix24Mock", "TestSupport",
+                "Core", "Server", "Storage", "PassBuilder", "Push", "APNsMock", "DeviceFleet", "Bitrix24", "Bitrix24Mock", "TestSupport", "passline",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

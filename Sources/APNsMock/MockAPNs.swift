@@ -44,13 +44,14 @@ public final class MockAPNs: Sendable {
         return "https://\(host):\(port)"
     }
 
-    /// Starts listening.
+    /// Starts listening. `onAccepted` hears the device token of every push answered 200 (a device fleet acts on it).
     /// - Throws: ``MockAPNsError`` for an unusable identity, client CA or token key; NIO's error if it cannot bind.
     public static func start(
         _ configuration: MockAPNsConfiguration,
         behavior: MockBehavior = MockBehavior(),
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-        logger: Logger = Logger(label: "passline.apns-mock")
+        logger: Logger = Logger(label: "passline.apns-mock"),
+        onAccepted: (@Sendable (String) -> Void)? = nil
     ) async throws -> MockAPNs {
         guard configuration.maxConcurrentStreams >= 1 else {
             throw MockAPNsError("maxConcurrentStreams must be at least 1, not \(configuration.maxConcurrentStreams)")
@@ -63,7 +64,7 @@ public final class MockAPNs: Sendable {
             }
         }
         let tokenKey = publicKey
-        let state = MockState(behavior: behavior, recordTokens: configuration.recordTokens)
+        let state = MockState(behavior: behavior, recordTokens: configuration.recordTokens, onAccepted: onAccepted)
         let connections = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
         let certificateMode = configuration.clientCertificateAuthorityPEM != nil
         let maxStreams = configuration.maxConcurrentStreams

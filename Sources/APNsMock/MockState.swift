@@ -20,10 +20,13 @@ final class MockState: Sendable {
     }
 
     let recordTokens: Bool
+    /// Told of every accepted push's device token (a device fleet acts on it), outside the lock.
+    let onAccepted: (@Sendable (String) -> Void)?
     private let shared: NIOLockedValueBox<Shared>
 
-    init(behavior: MockBehavior, recordTokens: Bool) {
+    init(behavior: MockBehavior, recordTokens: Bool, onAccepted: (@Sendable (String) -> Void)? = nil) {
         self.recordTokens = recordTokens
+        self.onAccepted = onAccepted
         shared = NIOLockedValueBox(Shared(behavior: behavior, scriptedLeft: Self.slices(behavior), random: MockRandom(seed: behavior.seed)))
     }
 
@@ -79,6 +82,7 @@ final class MockState: Sendable {
                 if recordTokens, let token { shared.stats.acceptedByToken[token, default: 0] += 1 }
             }
         }
+        if status == 200, let token, let onAccepted { onAccepted(token) }
     }
 
     /// Bumps one counter of the statistics.

@@ -85,17 +85,16 @@ public struct PasslineServer: Sendable {
         let program = try ProgramFile(path: URL(fileURLWithPath: configuration.dataDirectory).appendingPathComponent("program.json").path)
         var broadcastOptions = BroadcastRunner.Options()
         broadcastOptions.batchSize = configuration.broadcastBatchSize
-        let broadcasts = BroadcastRunner(store: BroadcastStore(database: database), options: broadcastOptions, logger: logger, pacing: { [push = configuration.push] in
-            // Spreads a broadcast's push-due times at the configured push rate; `auto` (measured by the
-            // dispatcher) and unlimited leave them all due at once: the dispatcher paces them.
-            if case .perSecond(let n) = push.rate { return BroadcastPacing(pushesPerSecond: n) }
-            return BroadcastPacing(pushesPerSecond: nil)
-        })
+        // Fetch-backs are counted where devices are served and written by the broadcast runner.
+        let fetches = BroadcastFetchCounter()
         let service = try PassService(
             store: RegistryStore(database: database), signer: signer, tokens: AuthenticationTokens(secret: secret),
             templatesDirectory: configuration.templatesDirectory, webServiceURL: configuration.resolvedPublicURL,
             cacheBytes: configuration.passCacheBytes, metrics: metrics,
-            content: CardPassContent(program: program, broadcasts: BroadcastStore(database: database)), fetches: broadcasts)
+            content: CardPassContent(program: program, broadcasts: BroadcastStore(database: database)), fetches: fetches)
+        let broadcasts = BroadcastRunner(
+            store: BroadcastStore(database: database), outbox: PushOutboxStore(database: database), options: broadcastOptions, logger: logger,
+            fetches: fetches, signer: service)
         let loyalty = try LoyaltyService(
             ledger: LedgerStore(database: database), keys: APIKeyStore(database: database), passes: service, program: program,
             template: configuration.loyaltyTemplate)

@@ -1,8 +1,10 @@
 import APNsMock
 import ArgumentParser
 import Crypto
+import DeviceFleet
 import Foundation
 import Logging
+import X509
 
 /// `passline dev apns-mock`: the mock APNs of module APNsMock as a standalone server, for trying the push path by hand
 /// and for benchmarks (`h2load`).
@@ -61,6 +63,32 @@ struct DevAPNsMock: AsyncParsableCommand {
     @Option(help: "Seconds between statistics lines (0: only at the end).")
     var statsInterval = 5
 
+    @Option(help: ArgumentHelp(
+        "Act as the seeded devices: each accepted push makes its device list its changed passes and fetch them from this web service URL (http://host:port).",
+        valueName: "url"))
+    var fleet: String?
+
+    @Option(help: ArgumentHelp("The devices' manifest that passline dev seed wrote (--fleet).", valueName: "file"))
+    var fleetFile = "data/\(FleetManifest.fileName)"
+
+    @Option(help: "Devices syncing at once, each on its own keep-alive connection (--fleet).")
+    var fleetConnections = 64
+
+    @Option(help: "Seconds a device waits for one answer before giving up (--fleet).")
+    var fleetTimeout = 30
+
+    @Option(help: "Verify every n-th fetched pass (0: none) (--fleet).")
+    var fleetSample = 1_000
+
+    @Option(help: ArgumentHelp("Text a verified pass's pass.json must contain, e.g. the broadcast's message (--fleet).", valueName: "text"))
+    var fleetExpect: String?
+
+    @Option(help: ArgumentHelp("PEM of the root the verified passes' chains must lead to (--fleet; e.g. data/dev-certs/root.pem).", valueName: "file"))
+    var fleetTrust: String?
+
+    @Option(help: ArgumentHelp("Write the fleet's counters as JSON to this file twice a second (--fleet).", valueName: "file"))
+    var fleetStats: String?
+
     /// `--faults` names.
     enum FaultName: String, CaseIterable {
         case unregistered = "410", badDeviceToken = "400", topic, badCertificate = "403", tooMany = "429"
@@ -89,6 +117,10 @@ struct DevAPNsMock: AsyncParsableCommand {
         guard maxStreams >= 1 else { throw ValidationError("--max-streams must be at least 1") }
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0…65535") }
         guard statsInterval >= 0 else { throw ValidationError("--stats-interval must not be negative") }
+        if let fleet, FleetServer(url: fleet) == nil { throw ValidationError("--fleet must be http://host[:port][/prefix], not \(fleet)") }
+        guard (1...10_000).contains(fleetConnections) else { throw ValidationError("--fleet-connections must be 1…10000") }
+        guard fleetTimeout >= 1 else { throw ValidationError("--fleet-timeout must be at least 1 second") }
+        guard fleetSample >= 0 else { throw ValidationError("--fleet-sample must not be negative") }
         _ = try parsedFaults()
     }
 
@@ -118,9 +150,12 @@ struct DevAPNsMock: AsyncParsableCommand {
             dropStreamLimitAfterRejection: !noStreamDrop, refuseInFlightStreamsOnDrop: refuseOnDrop)
         var logger = Logger(label: "passline.apns-mock")
         logger.logLevel = .warning
+        let devices = try makeFleet()
+        var onAccepted: (@Sendable (String) -> Void)?
+        if let devices { onAccepted = { token in devices.pushed(token: token) } }
         let mock: MockAPNs
         do {
-            mock = try await MockAPNs.start(configuration, behavior: behavior, logger: logger)
+            mock = try await MockAPNs.start(configuration, behavior: behavior, logger: logger, onAccepted: onAccepted)
         } catch {
             throw fail("cannot start the mock APNs on \(host):\(port): \(error)")
         }
@@ -134,16 +169,71 @@ struct DevAPNsMock: AsyncParsableCommand {
         }
         say("export PASSLINE_APNS_URL=\(mock.url) PASSLINE_APNS_CA_FILE=\(caFile)")
 
-        await runUntilSignal(mock)
+        if let devices { say("acting as \(devices.manifest.devices) devices of \(devices.manifest.cards) cards, fetching from \(fleet ?? "")") }
+        await withTaskGroup(of: Void.self) { group in
+            if let devices {
+                group.addTask { await devices.run() }
+                if let path = fleetStats {
+                    group.addTask {
+                        while !Task.isCancelled {
+                            Self.writeStats(devices.stats, to: path)
+                            try? await Task.sleep(for: .milliseconds(500))
+                        }
+                    }
+                }
+            }
+            await runUntilSignal(mock, fleet: devices)
+            group.cancelAll()
+        }
         try await mock.shutdown()
         say("stopped. " + Self.summary(mock.stats(includingTokens: !noTokenLog)))
+        if let devices {
+            let stats = devices.stats
+            if let path = fleetStats { Self.writeStats(stats, to: path) }
+            say("fleet: " + Self.summary(stats))
+            for problem in stats.problems { say("  fleet problem: \(problem)") }
+        }
         let errors = mock.stats(includingTokens: false).protocolErrors
         for problem in errors.prefix(20) { say("  protocol error: \(problem)") }
         if errors.count > 20 { say("  … \(errors.count - 20) more") }
     }
 
+    /// The device fleet `--fleet` asks for, with its manifest read.
+    private func makeFleet() throws -> DeviceFleet? {
+        guard let fleet, let server = FleetServer(url: fleet) else { return nil }
+        let manifest: FleetManifest
+        do { manifest = try FleetManifest.read(from: fleetFile) } catch { throw fail("--fleet-file: \(error)") }
+        var options = DeviceFleet.Options()
+        options.connections = fleetConnections
+        options.timeout = .seconds(fleetTimeout)
+        options.sampleEvery = fleetSample
+        options.expectedText = fleetExpect
+        if let fleetTrust {
+            do {
+                options.trustRoots = [try Certificate(pemEncoded: String(decoding: try readFile(fleetTrust), as: UTF8.self))]
+            } catch {
+                throw fail("--fleet-trust \(fleetTrust): not a PEM certificate: \(error)")
+            }
+        }
+        return DeviceFleet(manifest: manifest, server: server, options: options)
+    }
+
+    static func writeStats(_ stats: FleetStats, to path: String) {
+        guard let data = try? JSONEncoder().encode(stats) else { return }
+        try? writeAtomically(Array(data), to: path)
+    }
+
+    static func summary(_ s: FleetStats) -> String {
+        var line = "\(s.pushes) pushes, \(s.syncs) syncs (\(s.devicesSynced) devices), \(s.fetched) passes fetched, \(s.notModified) not modified, "
+            + "\(s.failedRequests) failed requests (\(s.failedFetches) fetches, \(s.timedOut) timed out), \(s.pending) pending; "
+            + "\(s.verified) sampled passes verified"
+        if s.verifyFailed > 0 { line += ", \(s.verifyFailed) FAILED verification" }
+        if s.unknownDevices > 0 { line += "; \(s.unknownDevices) pushes to unknown tokens" }
+        return line
+    }
+
     /// Prints statistics every `statsInterval` seconds until SIGINT or SIGTERM.
-    private func runUntilSignal(_ mock: MockAPNs) async {
+    private func runUntilSignal(_ mock: MockAPNs, fleet: DeviceFleet?) async {
         let signals = AsyncStream<Int32> { continuation in
             // Dispatch sources are thread-safe; they are only cancelled here.
             nonisolated(unsafe) let sources = [SIGINT, SIGTERM].map { number in
@@ -172,6 +262,7 @@ struct DevAPNsMock: AsyncParsableCommand {
                         let rate = seconds > 0 ? Double(stats.requests - last.requests) / seconds : 0
                         last = (stats.requests, now)
                         say(Self.summary(stats) + String(format: "; %.0f requests/s", rate))
+                        if let fleet { say("fleet: " + Self.summary(fleet.stats)) }
                     }
                 }
             }

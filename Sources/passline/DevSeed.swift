@@ -1,4 +1,5 @@
 import ArgumentParser
+import DeviceFleet
 import Foundation
 import Logging
 import Storage
@@ -12,7 +13,8 @@ struct DevSeed: AsyncParsableCommand {
         discussion: """
             Set-based SQL in batches of 50,000 cards. Uses the server's configuration (PASSLINE_DATABASE_URL, credentials \
             for the pass type, templates, the program's tiers) unless --database is given. Households get balance 0 and \
-            phones +79NNNNNNNNN; devices get distinct push tokens. Refuses a database seeded before.
+            phones +79NNNNNNNNN; devices get distinct push tokens. Refuses a database seeded before. Writes \(FleetManifest.fileName) \
+            into the data directory: what `passline dev apns-mock --fleet` needs to act as the seeded devices.
             """)
 
     @Option(help: "Cards to create.")
@@ -55,6 +57,12 @@ struct DevSeed: AsyncParsableCommand {
                     FileHandle.standardError.write(Data("\r\u{1B}[Kseeding: \(done)/\(cards) cards".utf8))
                 }
                 FileHandle.standardError.write(Data("\n".utf8))
+                // What `passline dev apns-mock --fleet` needs to act as these devices.
+                let manifest = URL(fileURLWithPath: configuration.dataDirectory).appendingPathComponent(FleetManifest.fileName).path
+                let (passType, tokens) = (server.service.passTypeIdentifier, server.service.tokens)
+                try FleetManifest.write(to: manifest, passTypeIdentifier: passType, cards: summary.cards, devices: summary.devices) { k in
+                    tokens.token(passTypeIdentifier: passType, serialNumber: FleetManifest.serialNumber(card: k))
+                }
                 say("seeded \(summary.households) households, \(summary.cards) cards and passes, \(summary.devices) devices and registrations in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
             }
         } catch let error as ExitCode {

@@ -14,7 +14,8 @@ import TestSupport
 @Suite(.serialized) struct PushEndToEndTests {
     /// A mock APNs that trusts the test PKI's client certificates, and a server pushing to it.
     static func withMock(
-        behavior: MockBehavior = MockBehavior(), _ body: @Sendable (MockAPNs, _ configure: @escaping @Sendable (inout ServerConfiguration) -> Void) async throws -> Void
+        behavior: MockBehavior = MockBehavior(), onAccepted: (@Sendable (String) -> Void)? = nil,
+        _ body: @Sendable (MockAPNs, _ configure: @escaping @Sendable (inout ServerConfiguration) -> Void) async throws -> Void
     ) async throws {
         let identity = try MockTLSIdentity.generate()
         let dir = try TestEnvironment.temporaryDirectory()
@@ -22,7 +23,7 @@ import TestSupport
         let caFile = dir.appendingPathComponent("apns-ca.pem").path
         try identity.trustRootPEM.write(toFile: caFile, atomically: true, encoding: .utf8)
         let root = try String(contentsOfFile: TestEnvironment.pkiDirectory + "/root.pem", encoding: .utf8)
-        let mock = try await MockAPNs.start(MockAPNsConfiguration(identity: identity, clientCertificateAuthorityPEM: root), behavior: behavior)
+        let mock = try await MockAPNs.start(MockAPNsConfiguration(identity: identity, clientCertificateAuthorityPEM: root), behavior: behavior, onAccepted: onAccepted)
         do {
             try await body(mock) { c in
                 c.push.endpoint = .url(mock.url)

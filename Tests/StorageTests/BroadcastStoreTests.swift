@@ -44,7 +44,7 @@ import TestSupport
         let id = try #require(try await store.claimNext(owner: owner, leaseSeconds: 30, ignoreLeases: false, now: now))
         var batches = 0
         while true {
-            switch try await store.runBatch(id: id, owner: owner, size: size, pacing: .init(pushesPerSecond: nil), leaseSeconds: 30, now: now) {
+            switch try await store.runBatch(id: id, owner: owner, size: size, leaseSeconds: 30, now: now) {
             case .progressed: batches += 1
             case .finished: return batches
             case .stopped: Issue.record("stopped unexpectedly"); return batches
@@ -83,15 +83,6 @@ import TestSupport
         #expect(!BroadcastState.running.canMove(to: .queued))
     }
 
-    @Test func pacingSpreadsDueTimes() {
-        let p = BroadcastPacing(pushesPerSecond: 1_000)
-        #expect(p.dueAt(start: 100, recorded: 0, now: 100) == 100)
-        #expect(p.dueAt(start: 100, recorded: 25_000, now: 101) == 125)
-        #expect(p.dueAt(start: 100, recorded: 500, now: 130) == 130, "never before now")
-        #expect(BroadcastPacing(pushesPerSecond: nil).dueAt(start: 100, recorded: 1_000_000, now: 105) == 105)
-        #expect(BroadcastPacing(pushesPerSecond: 0).pushesPerSecond == nil && BroadcastPacing(pushesPerSecond: .infinity).pushesPerSecond == nil)
-    }
-
     // MARK: on both engines
 
     @Test(arguments: Engine.allCases)
@@ -109,6 +100,57 @@ import TestSupport
         }
     }
 
+    /// Held waves: the pushes wait (due when the hold lapses) until released; a claim never takes
+    /// them early; the wave's passes read back with their cards and the broadcast's promo;
+    /// releasing one wave leaves the others held; releasing all (a resume) lets every one go.
+    @Test(arguments: Engine.allCases)
+    func heldWavesWaitUntilReleased(_ engine: Engine) async throws {
+        try await Self.withSeeded(engine) { store, _ in
+            let b = try Self.created(try await store.create(Self.new()))
+            let outbox = PushOutboxStore(database: store.database)
+            let now = Date()
+            let id = try #require(try await store.claimNext(owner: "a", leaseSeconds: 30, ignoreLeases: false, now: now))
+            var waves: [BroadcastWave] = []
+            while case .progressed(let wave) = try await store.runBatch(id: id, owner: "a", size: 100, holdSeconds: 60, leaseSeconds: 30, now: now) {
+                #expect(wave.holdsPushes && wave.broadcastID == b.id)
+                waves.append(wave)
+            }
+            #expect(waves.count == 4 && waves.map(\.pushes).reduce(0, +) == 600)
+            #expect(try await outbox.claim(limit: 1_000, now: now.addingTimeInterval(59)).isEmpty, "held rows are not due before the hold lapses")
+            let passes = try await store.passes(of: waves[0])
+            // Household h holds cards h and h + 400; card k is on device k, and cards 1…100 on devices 501…600 too.
+            #expect(passes.count == 200, "the first 100 households' 200 cards, each on a device")
+            #expect(passes.allSatisfy { $0.promo == "Hello" && $0.card?.balance == 50 && $0.card?.serialNumber == $0.pass.serialNumber })
+            #expect(Set(passes.map(\.pass.updateTag)).count == 1, "one tag per wave")
+
+            #expect(try await outbox.release(broadcastID: b.id, wave: waves[0].wave, now: now) == 300)
+            let claimed = try await outbox.claim(limit: 1_000, now: now)
+            #expect(claimed.count == 300 && claimed.allSatisfy { $0.broadcastID == b.id }, "only the released wave is due")
+            #expect(try await outbox.release(broadcastID: b.id, wave: waves[0].wave, now: now) == 0, "claimed rows are not released again")
+            #expect(try await outbox.releaseAll(broadcastID: b.id, now: now) == 300)
+            #expect(try await outbox.claim(limit: 1_000, now: now).count == 300)
+            #expect(try await outbox.claim(limit: 1_000, now: now.addingTimeInterval(3_600)).count == 600, "and nothing was lost: every lease lapses")
+        }
+    }
+
+    /// A held row that another change touches becomes due with that change, not with the wave.
+    @Test(arguments: Engine.allCases)
+    func aChangeDuringTheHoldIsPushedAtOnce(_ engine: Engine) async throws {
+        try await Self.withSeeded(engine) { store, _ in
+            _ = try Self.created(try await store.create(Self.new(points: 0)))
+            let outbox = PushOutboxStore(database: store.database)
+            let id = try #require(try await store.claimNext(owner: "a", leaseSeconds: 30, ignoreLeases: false))
+            guard case .progressed = try await store.runBatch(id: id, owner: "a", size: 1, holdSeconds: 60, leaseSeconds: 30) else {
+                Issue.record("expected a wave"); return
+            }
+            #expect(try await outbox.claim(limit: 10).isEmpty)
+            // The first household (id 1) has cards 1 and 401, on devices 1, 501 and 401: blocking one re-tags both now.
+            _ = try await LedgerStore(database: store.database).setStatus(cardNumber: "79000000001-1", .blocked)
+            let due = try await outbox.claim(limit: 10)
+            #expect(due.count == 3 && due.allSatisfy { $0.generation == 1 }, "the held rows became due with the change: \(due)")
+        }
+    }
+
     @Test(arguments: Engine.allCases)
     func crashBeforeCommitResumesExactly(_ engine: Engine) async throws {
         try await Self.withSeeded(engine) { store, _ in
@@ -120,7 +162,7 @@ import TestSupport
                 while true {
                     // The fourth batch dies after all its statements, just before its commit.
                     let crash = batches == 3
-                    _ = try await store.runBatch(id: id, owner: "dies", size: 37, pacing: .init(pushesPerSecond: nil), leaseSeconds: 30) {
+                    _ = try await store.runBatch(id: id, owner: "dies", size: 37, leaseSeconds: 30) {
                         if crash { throw Crash() }
                     }
                     batches += 1
@@ -189,7 +231,7 @@ import TestSupport
             // Only the listed households are touched when it runs.
             var finished = 0
             while let id = try await store.claimNext(owner: "x", leaseSeconds: 30, ignoreLeases: false) {
-                while case .progressed = try await store.runBatch(id: id, owner: "x", size: 1_000, pacing: .init(pushesPerSecond: nil), leaseSeconds: 30) {}
+                while case .progressed = try await store.runBatch(id: id, owner: "x", size: 1_000, leaseSeconds: 30) {}
                 finished += 1
             }
             #expect(finished == 5)
@@ -213,10 +255,10 @@ import TestSupport
         try await Self.withSeeded(engine) { store, _ in
             let b = try Self.created(try await store.create(Self.new()))
             let id = try #require(try await store.claimNext(owner: "a", leaseSeconds: 30, ignoreLeases: false))
-            _ = try await store.runBatch(id: id, owner: "a", size: 100, pacing: .init(pushesPerSecond: nil), leaseSeconds: 30)
+            _ = try await store.runBatch(id: id, owner: "a", size: 100, leaseSeconds: 30)
             guard case .cancelled(let c) = try await store.cancel(id: b.id) else { Issue.record("not cancelled"); return }
             #expect(c.state == .cancelled && c.householdsDone == 100)
-            #expect(try await store.runBatch(id: id, owner: "a", size: 100, pacing: .init(pushesPerSecond: nil), leaseSeconds: 30) == .stopped)
+            #expect(try await store.runBatch(id: id, owner: "a", size: 100, leaseSeconds: 30) == .stopped)
             #expect(try await store.broadcast(id: b.id)?.householdsDone == 100, "nothing after the cancel")
             guard case .final(let again) = try await store.cancel(id: b.id) else { Issue.record("a second cancel is refused"); return }
             #expect(again.state == .cancelled)
@@ -232,18 +274,18 @@ import TestSupport
             let now = Date()
             #expect(try await store.claimNext(owner: "a", leaseSeconds: 30, ignoreLeases: false, now: now) == b.id)
             #expect(try await store.claimNext(owner: "b", leaseSeconds: 30, ignoreLeases: false, now: now) == nil)
-            #expect(try await store.runBatch(id: b.id, owner: "b", size: 10, pacing: .init(pushesPerSecond: nil), leaseSeconds: 30, now: now) == .stopped,
+            #expect(try await store.runBatch(id: b.id, owner: "b", size: 10, leaseSeconds: 30, now: now) == .stopped,
                     "a batch checks the lease under the row lock")
             // a's lease lapses: b takes over, and a's next batch stops.
             #expect(try await store.claimNext(owner: "b", leaseSeconds: 30, ignoreLeases: false, now: now.addingTimeInterval(31)) == b.id)
-            #expect(try await store.runBatch(id: b.id, owner: "a", size: 10, pacing: .init(pushesPerSecond: nil), leaseSeconds: 30, now: now) == .stopped)
+            #expect(try await store.runBatch(id: b.id, owner: "a", size: 10, leaseSeconds: 30, now: now) == .stopped)
             try await store.release(id: b.id, owner: "b")
             #expect(try await store.claimNext(owner: "c", leaseSeconds: 30, ignoreLeases: false, now: now) == b.id, "released: free at once")
         }
     }
 
     @Test(arguments: Engine.allCases)
-    func pushDueRowsAreSpreadAndCoalesced(_ engine: Engine) async throws {
+    func heldRowsAreCoalescedKeepingAnEarlierDueTime(_ engine: Engine) async throws {
         try await Self.withSeeded(engine) { store, _ in
             // A pending push for device 1 (due long ago) keeps its earlier due time and is taken over by the broadcast.
             _ = try await store.database.transaction { db in
@@ -253,18 +295,14 @@ import TestSupport
             let b = try Self.created(try await store.create(Self.new()))
             let now = Date(timeIntervalSince1970: 2_000_000_000)
             let id = try #require(try await store.claimNext(owner: "a", leaseSeconds: 30, ignoreLeases: false, now: now))
-            while case .progressed = try await store.runBatch(id: id, owner: "a", size: 100, pacing: .init(pushesPerSecond: 50), leaseSeconds: 30, now: now) {}
+            while case .progressed = try await store.runBatch(id: id, owner: "a", size: 100, holdSeconds: 60, leaseSeconds: 30, now: now) {}
             let dues = try await store.database.read { db in
-                try await db.query("SELECT due_at, COUNT(*) FROM push_due WHERE broadcast_id = $1 GROUP BY due_at ORDER BY due_at", [.integer(b.id)])
-                    .map { ($0.int(0) ?? 0, $0.int(1) ?? 0) }
+                try await db.query("SELECT due_at, COUNT(*), COUNT(DISTINCT wave) FROM push_due WHERE broadcast_id = $1 GROUP BY due_at ORDER BY due_at", [.integer(b.id)])
+                    .map { ($0.int(0) ?? 0, $0.int(1) ?? 0, $0.int(2) ?? 0) }
             }
             let start: Int64 = 2_000_000_000
-            // Batches of 100 households record 300, 100, 100 and 100 pushes; at 50/s they fall due 0, 6, 8 and 10 s after the start.
-            #expect(dues.map(\.0) == [5, start, start + 6, start + 8, start + 10], "\(dues)")
-            #expect(dues.first?.0 == 5 && dues.first?.1 == 1, "the earlier due time stays: \(dues)")
-            #expect(dues.dropFirst().first?.0 == start)
-            #expect(dues.map(\.1).reduce(0, +) == 600)
-            #expect(zip(dues.dropFirst(), dues.dropFirst(2)).allSatisfy { $0.0 < $1.0 }, "\(dues)")
+            #expect(dues.map(\.0) == [5, start + 60], "held until the hold lapses, but never later than a pending row: \(dues)")
+            #expect(dues.first?.1 == 1 && dues.last?.1 == 599 && dues.last?.2 == 4, "four waves: \(dues)")
             #expect(try await Self.count(store, "SELECT generation FROM push_due WHERE due_at = 5") == 1, "coalesced: generation moved")
         }
     }

@@ -13,6 +13,7 @@ public struct PushDispatcherConfiguration: Sendable, Hashable {
     public var pollInterval: Duration = .seconds(1)
     /// Pushes per second, or nil for as fast as the senders go. Each push makes a phone fetch a
     /// newly signed pass, so the server paces pushes to what it can sign (see docs/push.md).
+    /// Broadcast pushes are not paced here: they are released after their passes are signed.
     public var pushesPerSecond: Double?
     /// How long a pass type stays paused after APNs refuses its credentials.
     public var pausePeriod: Duration = .seconds(300)
@@ -116,7 +117,9 @@ public final class PushDispatcher: Sendable {
                 while shared.withLock({ $0.unsettled >= configuration.maxInFlight }) && !Task.isCancelled {
                     await capacityFreed.wait(timeout: .seconds(1))
                 }
-                if var b = bucket {
+                // A broadcast's pushes are released wave by wave once their passes are signed
+                // (their fetches are cache hits): the waves pace them, not the signing rate.
+                if push.broadcastID == nil, var b = bucket {
                     let wait = b.take(now: .now)
                     bucket = b
                     if wait > .zero { try? await Task.sleep(for: wait) }

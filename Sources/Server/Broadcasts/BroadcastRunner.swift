@@ -8,6 +8,13 @@ import ServiceLifecycle
 /// runs its batches until it is done, cancelled or taken by another server, and writes the
 /// counted fetch-backs. Started with the server; resumes unfinished broadcasts at start.
 ///
+/// **Waves.** Every changed pass costs one signature when a device fetches it, and a broadcast
+/// makes every targeted device fetch at once. So each batch is a wave, sized to what the
+/// signed-pass cache can pin: the batch commits with its pushes held, its passes are signed on
+/// every core into the cache (pinned until fetched), and only then are its pushes released, so
+/// each device's fetch is a cache hit. The next wave commits while this one signs, and waits for
+/// room in the cache before signing: the pace is the signing rate, measured by doing it.
+///
 /// On PostgreSQL several servers may share the database: a broadcast is leased to one of them,
 /// the lease renewed by every batch, and taken over when it lapses (a server that died). Each
 /// batch also locks the broadcast row and checks the lease, so two servers never run one batch.
@@ -15,7 +22,7 @@ import ServiceLifecycle
 /// after `kill -9` resumes at once.
 public final class BroadcastRunner: Service, Sendable {
     public struct Options: Sendable {
-        /// Households per batch (one transaction each).
+        /// Households per batch at most (one transaction each); waves are smaller when the cache is.
         public var batchSize = 10_000
         /// How long a lease lasts without a batch renewing it.
         public var leaseSeconds: Int64 = 15
@@ -25,39 +32,45 @@ public final class BroadcastRunner: Service, Sendable {
         public var flushInterval: Duration = .seconds(1)
         /// Consecutive batch errors before the broadcast is marked failed.
         public var maxFailures = 20
+        /// How long a wave's pushes are held at most: a server that dies before releasing them
+        /// leaves them to fall due by themselves then.
+        public var holdSeconds: Int64 = 60
+        /// How long a wave waits for earlier waves' devices to fetch before unpinning their passes.
+        public var fetchPatience: Duration = .seconds(30)
+        /// Tasks signing a wave at once (one per core).
+        public var signers = ProcessInfo.processInfo.activeProcessorCount
 
         public init() {}
     }
 
     let store: BroadcastStore
+    let outbox: PushOutboxStore
     let options: Options
     let owner: String
     let logger: Logger
-    let pacing: @Sendable () -> BroadcastPacing
+    /// Signs waves ahead; nil pushes every batch at once (each fetch signs on demand).
+    let signer: (any WaveSigning)?
     let wakeup = ChangeSignal()
-    let fetches = BroadcastFetchCounter()
+    let fetches: BroadcastFetchCounter
     /// Runs just before each batch commits (tests throw there to simulate a crash).
     let beforeCommit: @Sendable () async throws -> Void
 
-    /// - Parameter pacing: the dispatcher's push rate, read before each batch, to spread push-due times.
-    public init(
-        store: BroadcastStore, options: Options = Options(), logger: Logger,
-        pacing: @escaping @Sendable () -> BroadcastPacing = { BroadcastPacing(pushesPerSecond: nil) },
-        beforeCommit: @escaping @Sendable () async throws -> Void = {}
+    init(
+        store: BroadcastStore, outbox: PushOutboxStore, options: Options = Options(), logger: Logger, fetches: BroadcastFetchCounter,
+        signer: (any WaveSigning)?, beforeCommit: @escaping @Sendable () async throws -> Void = {}
     ) {
         self.store = store
+        self.outbox = outbox
         self.options = options
         self.logger = logger
-        self.pacing = pacing
+        self.fetches = fetches
+        self.signer = signer
         self.beforeCommit = beforeCommit
         owner = UUID().uuidString
     }
 
     /// A new broadcast was created: look for work now.
     public func wake() { wakeup.signal() }
-
-    /// Notes a pass served to a device (counted towards its card's broadcast at the next flush).
-    public func noteFetch(_ fetch: PassFetch) { fetches.note(fetch) }
 
     static var stopping: Bool { Task.isCancelled || Task.isShuttingDownGracefully }
 
@@ -87,18 +100,42 @@ public final class BroadcastRunner: Service, Sendable {
         }
     }
 
-    /// Runs batches of one broadcast until it ends or is no longer ours.
+    /// Runs batches of one broadcast until it ends or is no longer ours: each batch commits
+    /// while the wave before it is signed and released.
     func runBroadcast(_ id: Int64) async {
         var failures = 0
         logger.info("broadcast \(id): running")
+        // Waves a server held before it died (or was stopped) were never signed here: let them go
+        // now, their fetches sign on demand.
+        do { try await outbox.releaseAll(broadcastID: id) } catch { logger.warning("broadcast \(id): held pushes not released: \(error)") }
+        var sizer = WaveSizer(maxHouseholds: options.batchSize, budgetBytes: signer.map { $0.signAheadBudget / 2 })
+        var inFlight: Task<(households: Int64, signed: PassService.SignedAhead), Never>?
+        defer { inFlight?.cancel() }
         while !Self.stopping {
             do {
+                let households = sizer.households
                 let outcome = try await store.runBatch(
-                    id: id, owner: owner, size: options.batchSize, pacing: pacing(), leaseSeconds: options.leaseSeconds, beforeCommit: beforeCommit)
+                    id: id, owner: owner, size: households, holdSeconds: sizer.signsAhead ? options.holdSeconds : nil,
+                    leaseSeconds: options.leaseSeconds, beforeCommit: beforeCommit)
                 failures = 0
+                // One wave signs while the next commits; no more than one waits.
+                if let done = await inFlight?.value { sizer.observe(households: done.households, passes: done.signed.passes, bytes: done.signed.bytes) }
+                inFlight = nil
                 switch outcome {
-                case .progressed(let households, let cards, let pushes):
-                    logger.debug("broadcast \(id): batch of \(households) households, \(cards) cards, \(pushes) pushes")
+                case .progressed(let wave):
+                    logger.debug("broadcast \(id): batch of \(wave.households) households, \(wave.cards) cards, \(wave.pushes) pushes")
+                    if wave.holdsPushes, let signer {
+                        let passes = try await store.passes(of: wave)
+                        await signer.waitForRoom(sizer.expectedBytes(passes: passes.count), patience: options.fetchPatience)
+                        inFlight = Task { [outbox, logger, signers = options.signers] in
+                            let signed = await signer.signAhead(passes, workers: signers)
+                            if signed.failed > 0 { logger.warning("broadcast \(id): \(signed.failed) passes of a wave could not be signed") }
+                            do { try await outbox.release(broadcastID: id, wave: wave.wave) } catch {
+                                logger.warning("broadcast \(id): wave \(wave.wave) not released (its pushes fall due when the hold lapses): \(error)")
+                            }
+                            return (wave.households, signed)
+                        }
+                    }
                 case .finished:
                     logger.info("broadcast \(id): done")
                     return
@@ -141,5 +178,3 @@ public final class BroadcastRunner: Service, Sendable {
         }
     }
 }
-
-extension BroadcastRunner: PassFetchObserver {}

@@ -23,6 +23,11 @@ struct CardPassContent: PassContent {
         return Self.live(record, card: card, promo: promo, program: program.program)
     }
 
+    func live(_ pass: WavePass) -> PassRecord {
+        guard let card = pass.card else { return pass.pass }
+        return Self.live(pass.pass, card: card, promo: pass.promo, program: program.program)
+    }
+
     static func live(_ record: PassRecord, card: CardRecord, promo: String?, program: LoyaltyProgram) -> PassRecord {
         var live = record
         (live.values, live.variant) = values(for: card, stored: record.values, program: program)

@@ -9,6 +9,7 @@ public struct ServerMetrics: Sendable {
     let passesNotModified: Counter
     let cacheHits: Counter
     let cacheMisses: Counter
+    let signedAhead: Counter
     private let requestCounters: LabeledCounters
     private let registrationCounters: LabeledCounters
     // Computed: MetricNameDescriptor is not Sendable, so it can't be a stored static.
@@ -30,6 +31,8 @@ public struct ServerMetrics: Sendable {
         passesNotModified = registry.makeCounter(descriptor: Self.descriptor("passes", "not_modified", unit: "total", "Pass requests answered 304"))
         cacheHits = registry.makeCounter(descriptor: Self.descriptor("pass_cache", "hits", unit: "total", "Signed-pass cache hits"))
         cacheMisses = registry.makeCounter(descriptor: Self.descriptor("pass_cache", "misses", unit: "total", "Signed-pass cache misses (a signature each)"))
+        signedAhead = registry.makeCounter(
+            descriptor: Self.descriptor("pass_cache", "signed_ahead", unit: "total", "Passes a broadcast wave signed before pushing their devices"))
         requestCounters = LabeledCounters(registry: registry, descriptor: Self.requests, labels: ["route", "method", "status"])
         registrationCounters = LabeledCounters(registry: registry, descriptor: Self.registrations, labels: ["outcome"])
     }

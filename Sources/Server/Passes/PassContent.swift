@@ -8,6 +8,8 @@ protocol PassContent: Sendable {
     func livePass(passTypeIdentifier: String, serialNumber: String) async throws -> PassRecord?
     /// `record` with its live values filled in.
     func live(_ record: PassRecord) async throws -> PassRecord
+    /// A broadcast wave's pass (read with its card and promo) as it is signed.
+    func live(_ pass: WavePass) -> PassRecord
 }
 
 /// Passes that are what is stored: the passes of `/api/v1/passes` on a server without cards.
@@ -19,6 +21,8 @@ struct StoredPassContent: PassContent {
     }
 
     func live(_ record: PassRecord) async throws -> PassRecord { record }
+
+    func live(_ pass: WavePass) -> PassRecord { pass.pass }
 }
 
 /// Told of every pass version a device fetched (a broadcast counts its fetch-backs).

@@ -158,7 +158,7 @@ public final class PassService: Sendable {
         return result.bytes
     }
 
-    private func sign(_ record: PassRecord) throws -> ByteBuffer {
+    func sign(_ record: PassRecord) throws -> ByteBuffer {
         let factory = try factory(record.template)
         let token = tokens.token(passTypeIdentifier: record.passTypeIdentifier, serialNumber: record.serialNumber)
         let start = ContinuousClock.now

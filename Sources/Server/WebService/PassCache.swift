@@ -19,6 +19,9 @@ final class PassCache: Sendable {
     private struct Entry {
         var bytes: ByteBuffer
         var lastUse: UInt64
+        /// Signed ahead for devices about to be pushed: not evicted until fetched once (or
+        /// ``unpinAll()``), so a wave's passes are still here when its devices ask.
+        var pinned = false
     }
 
     private struct Waiter {
@@ -31,7 +34,21 @@ final class PassCache: Sendable {
         /// Versions being signed, with the requests waiting for them.
         var inFlight: [Key: [Waiter]] = [:]
         var totalBytes = 0
+        var pinnedBytes = 0
         var clock: UInt64 = 0
+
+        /// Marks an entry used now; a pinned one is unpinned (its first fetch).
+        mutating func use(_ key: Key) -> ByteBuffer? {
+            clock += 1
+            guard var entry = entries[key] else { return nil }
+            entry.lastUse = clock
+            if entry.pinned {
+                entry.pinned = false
+                pinnedBytes -= entry.bytes.readableBytes
+            }
+            entries[key] = entry
+            return entry.bytes
+        }
     }
 
     private let state = Mutex(State())
@@ -43,14 +60,43 @@ final class PassCache: Sendable {
 
     var count: Int { state.withLock { $0.entries.count } }
 
+    /// Bytes held now, and the part of them pinned.
+    var usage: (total: Int, pinned: Int) { state.withLock { ($0.totalBytes, $0.pinnedBytes) } }
+
     /// The cached bytes, if any.
     func cached(_ key: Key) -> ByteBuffer? {
+        state.withLock { $0.use(key) }
+    }
+
+    /// Whether this version is cached (without counting as a use).
+    func contains(_ key: Key) -> Bool {
+        state.withLock { $0.entries[key] != nil }
+    }
+
+    /// What may be pinned at once: eviction brings the cache down to three quarters of its
+    /// capacity, so pinned entries within that never have to go.
+    var pinBudget: Int { capacity * 3 / 4 }
+
+    /// Adds a version signed ahead, pinned until its first fetch. Pinned bytes never exceed
+    /// ``pinBudget``: when this one would not fit beside them it is added unpinned (plain LRU).
+    func insertPinned(_ bytes: ByteBuffer, for key: Key) {
         state.withLock { s in
-            s.clock += 1
-            guard var entry = s.entries[key] else { return nil }
-            entry.lastUse = s.clock
-            s.entries[key] = entry
-            return entry.bytes
+            guard s.entries[key] == nil else { return }
+            let pin = s.pinnedBytes + bytes.readableBytes <= pinBudget
+            Self.insert(bytes, for: key, into: &s, capacity: capacity)
+            if pin, s.entries[key] != nil {
+                s.entries[key]!.pinned = true
+                s.pinnedBytes += bytes.readableBytes
+            }
+        }
+    }
+
+    /// Unpins everything (the devices of waves signed long ago that never fetched).
+    func unpinAll() {
+        state.withLock { s in
+            guard s.pinnedBytes > 0 else { return }
+            for (key, entry) in s.entries where entry.pinned { s.entries[key]!.pinned = false }
+            s.pinnedBytes = 0
         }
     }
 
@@ -60,12 +106,7 @@ final class PassCache: Sendable {
         enum Lookup { case hit(ByteBuffer), make, wait }
         while true {
             let lookup: Lookup = state.withLock { s in
-                s.clock += 1
-                if var entry = s.entries[key] {
-                    entry.lastUse = s.clock
-                    s.entries[key] = entry
-                    return .hit(entry.bytes)
-                }
+                if let bytes = s.use(key) { return .hit(bytes) }
                 if s.inFlight[key] != nil { return .wait }
                 s.inFlight[key] = []
                 return .make
@@ -99,16 +140,25 @@ final class PassCache: Sendable {
 
     private static func insert(_ bytes: ByteBuffer, for key: Key, into s: inout State, capacity: Int) {
         guard bytes.readableBytes <= capacity else { return }
-        if let old = s.entries[key] { s.totalBytes -= old.bytes.readableBytes }
+        if let old = s.entries[key] {
+            s.totalBytes -= old.bytes.readableBytes
+            if old.pinned { s.pinnedBytes -= old.bytes.readableBytes }
+        }
+        s.clock += 1
         s.entries[key] = Entry(bytes: bytes, lastUse: s.clock)
         s.totalBytes += bytes.readableBytes
         guard s.totalBytes > capacity else { return }
-        // Drop the least recently used quarter: amortised O(1) per insert.
+        // Drop the least recently used quarter of what is not pinned (amortised O(1) per insert);
+        // pinned entries go last, oldest first, only if the rest was not enough.
         let target = capacity * 3 / 4
-        for (k, entry) in s.entries.sorted(by: { $0.value.lastUse < $1.value.lastUse }) {
+        let order = s.entries.sorted { a, b in
+            a.value.pinned != b.value.pinned ? !a.value.pinned : a.value.lastUse < b.value.lastUse
+        }
+        for (k, entry) in order where k != key {
             guard s.totalBytes > target else { break }
             s.entries[k] = nil
             s.totalBytes -= entry.bytes.readableBytes
+            if entry.pinned { s.pinnedBytes -= entry.bytes.readableBytes }
         }
     }
 }

@@ -2,31 +2,30 @@ import Core
 import Foundation
 import PassBuilder
 
-/// What one call of ``BroadcastStore/runBatch(id:owner:size:pacing:leaseSeconds:now:beforeCommit:)`` did.
+/// What one call of ``BroadcastStore/runBatch(id:owner:size:holdSeconds:leaseSeconds:now:beforeCommit:)`` did.
 public enum BroadcastBatchOutcome: Sendable, Hashable {
     /// A batch committed; more may follow.
-    case progressed(households: Int64, cards: Int64, pushes: Int64)
+    case progressed(BroadcastWave)
     /// No targeted household was left: the broadcast is done.
     case finished
     /// The broadcast is not ours to run any more (cancelled, finished, or leased by another server).
     case stopped
 }
 
-/// How fast the dispatcher will push: used to spread a broadcast's push-due rows over time.
-public struct BroadcastPacing: Sendable, Hashable {
-    /// Pushes per second; nil pushes as fast as the dispatcher can.
-    public var pushesPerSecond: Double?
-
-    public init(pushesPerSecond: Double?) {
-        self.pushesPerSecond = pushesPerSecond.flatMap { $0 > 0 && $0.isFinite ? $0 : nil }
-    }
-
-    /// When the rows recorded after `recorded` earlier ones should fall due, for a broadcast started at `start`.
-    /// Whole seconds (the outbox's unit); never before `now`.
-    public func dueAt(start: Int64, recorded: Int64, now: Int64) -> Int64 {
-        guard let rate = pushesPerSecond else { return now }
-        return max(now, start + Int64((Double(recorded) / rate).rounded(.down)))
-    }
+/// One committed batch of a broadcast: its households, and the passes whose devices it recorded
+/// pushes for. Held (``holdsPushes``), those pushes wait until the passes are signed and
+/// ``PushOutboxStore/release(broadcastID:wave:now:)`` lets them go.
+public struct BroadcastWave: Sendable, Hashable {
+    public var broadcastID: Int64
+    /// The wave's id within its broadcast: the last account id of its range.
+    public var wave: Int64
+    public var households: Int64
+    public var cards: Int64
+    public var pushes: Int64
+    /// Whether its push-due rows were written held.
+    public var holdsPushes: Bool
+    /// The passes it changed, as the pass stamper selected them.
+    let passes: PassSelection
 }
 
 extension BroadcastStore {
@@ -103,8 +102,8 @@ extension BroadcastStore {
     ///    key `broadcast:{id}` for households that have none (the unique key backs this up);
     /// 5. point their active cards at this broadcast (the promo text passes show);
     /// 6. lock the pass rows (PostgreSQL, ordered), then record one push-due row per device push token and pass type (coalesced with any
-    ///    pending row, keeping the earlier due time), due when ``BroadcastPacing`` says — spread
-    ///    over time so pushes of other changes, due now, are claimed before the broadcast's later ones;
+    ///    pending row, keeping the earlier due time): due now, or with `holdSeconds` held as wave
+    ///    `upper` until the caller has signed the wave's passes and releases them (or the hold lapses);
     /// 7. advance the cursor and the counters;
     /// 8. stamp the pass rows with one new update tag, last.
     ///
@@ -115,7 +114,7 @@ extension BroadcastStore {
     /// `beforeCommit` runs after every statement, just before the commit (tests throw there to
     /// simulate a crash).
     public func runBatch(
-        id: Int64, owner: String, size: Int, pacing: BroadcastPacing, leaseSeconds: Int64, now: Date = Date(),
+        id: Int64, owner: String, size: Int, holdSeconds: Int64? = nil, leaseSeconds: Int64, now: Date = Date(),
         beforeCommit: @Sendable () async throws -> Void = {}
     ) async throws -> BroadcastBatchOutcome {
         try await database.transaction { db in
@@ -123,7 +122,7 @@ extension BroadcastStore {
             let pg = db.dialect == .postgres
             guard let row = try await db.query(
                 """
-                SELECT state, lease_owner, cursor, last_account_id, points, audience, started_at, pushes_recorded
+                SELECT state, lease_owner, cursor, last_account_id, points, audience
                 FROM broadcasts WHERE id = $1\(pg ? " FOR UPDATE" : "")
                 """, [.integer(id)]
             ).first else { return .stopped }
@@ -134,8 +133,6 @@ extension BroadcastStore {
             let last = try row.int(3, "broadcasts.last_account_id")
             let points = try row.int(4, "broadcasts.points")
             let audience = try JSONValue(parsing: Array(row.text(5, "broadcasts.audience").utf8))
-            let started = try row.optionalInt(6, "broadcasts.started_at") ?? seconds
-            let recordedBefore = try row.int(7, "broadcasts.pushes_recorded")
             let selection = BroadcastSelection(broadcastID: id, audience: audience)
 
             var boundary = SQLBinds()
@@ -186,8 +183,8 @@ extension BroadcastStore {
             // With points every card of the household shows a new balance; without, only the active ones changed.
             let passes = PassSelection.broadcastBatch(selection, lo: cursor, hi: upper, activeCardsOnly: points <= 0)
             try await RegistryStore.lockPasses(db, passes)
-            let pushes = try await PushOutboxStore.recordDue(
-                db, passes: passes, dueAt: pacing.dueAt(start: started, recorded: recordedBefore, now: seconds), broadcastID: id, conflict: .keepEarlier)
+            let hold = holdSeconds.map { PushOutboxStore.Hold(wave: upper, until: seconds + $0) }
+            let pushes = try await PushOutboxStore.recordDue(db, passes: passes, dueAt: seconds, broadcastID: id, conflict: .keepEarlier, hold: hold)
 
             try await db.query(
                 """
@@ -199,7 +196,8 @@ extension BroadcastStore {
 
             try await RegistryStore.stampPasses(db, passes, now: seconds)
             try await beforeCommit()
-            return .progressed(households: households, cards: cards, pushes: pushes)
+            return .progressed(BroadcastWave(
+                broadcastID: id, wave: upper, households: households, cards: cards, pushes: pushes, holdsPushes: hold != nil, passes: passes))
         }
     }
 }

@@ -57,9 +57,18 @@ public struct PushOutboxStore: Sendable {
     enum DueConflict: Sendable, Hashable {
         /// Takes the new due time: a change made now is due now.
         case replace
-        /// Keeps the earlier due time. A broadcast spreads its rows over time (``BroadcastPacing``);
-        /// a paced row must not push back a device already due sooner for another change.
+        /// Keeps the earlier due time: a held row (a broadcast wave not signed yet) must not push
+        /// back a device already due sooner for another change.
         case keepEarlier
+    }
+
+    /// Rows written held: due only when the hold lapses, unless released sooner by
+    /// ``release(broadcastID:wave:now:)`` once the wave's passes are signed.
+    struct Hold: Sendable, Hashable {
+        /// The wave the rows belong to (unique within their broadcast).
+        var wave: Int64
+        /// When the rows fall due by themselves (a server that died before releasing them).
+        var until: Int64
     }
 
     /// The one writer of the push outbox: records a push due at `dueAt` for every device
@@ -70,29 +79,61 @@ public struct PushOutboxStore: Sendable {
     /// when it commits; on PostgreSQL a NOTIFY, delivered on commit, wakes other servers too.
     @discardableResult
     static func recordDue(
-        _ db: any DatabaseConnection, passes: PassSelection, dueAt: Int64, broadcastID: Int64? = nil, conflict: DueConflict = .replace
+        _ db: any DatabaseConnection, passes: PassSelection, dueAt: Int64, broadcastID: Int64? = nil, conflict: DueConflict = .replace,
+        hold: Hold? = nil
     ) async throws -> Int64 {
         var b = SQLBinds()
-        let due = b.add(.integer(dueAt))
+        let due = b.add(.integer(hold?.until ?? dueAt))
         let broadcast = b.add(broadcastID.map(SQLValue.integer) ?? .null)
+        let wave = b.add(hold.map { .integer($0.wave) } ?? .null)
         let (from, condition) = passes.registrations(&b)
         let dueAtRule = conflict == .keepEarlier
             ? "CASE WHEN excluded.due_at < push_due.due_at THEN excluded.due_at ELSE push_due.due_at END" : "excluded.due_at"
         // Ordered on PostgreSQL, so concurrent writers take the push_due rows in one order; SQLite has one writer.
         let written = try await db.changingRows(
             """
-            INSERT INTO push_due (push_token, pass_type_id, client, due_at, broadcast_id)
-            SELECT DISTINCT d.push_token, r.pass_type_id, d.client, \(due), CAST(\(broadcast) AS BIGINT)
+            INSERT INTO push_due (push_token, pass_type_id, client, due_at, broadcast_id, wave)
+            SELECT DISTINCT d.push_token, r.pass_type_id, d.client, \(due), CAST(\(broadcast) AS BIGINT), CAST(\(wave) AS BIGINT)
             FROM \(from) JOIN devices d ON d.device_library_id = r.device_library_id
             WHERE \(condition)\(db.dialect == .postgres ? " ORDER BY 1, 2" : "")
             ON CONFLICT (push_token, pass_type_id) DO UPDATE SET due_at = \(dueAtRule),
-                generation = push_due.generation + 1, attempts = 0, broadcast_id = excluded.broadcast_id
+                generation = push_due.generation + 1, attempts = 0, broadcast_id = excluded.broadcast_id, wave = excluded.wave
             """, b.values)
-        db.recordsPushesDue()
-        if db.dialect == .postgres {
-            try await db.query("SELECT pg_notify('\(notifyChannel)', '')")
+        if hold == nil {
+            db.recordsPushesDue()
+            if db.dialect == .postgres {
+                try await db.query("SELECT pg_notify('\(notifyChannel)', '')")
+            }
         }
         return written
+    }
+
+    /// Releases a wave's held rows: due now. Rows claimed meanwhile (the claim clears their wave)
+    /// or moved to another wave are left alone. Returns the rows released.
+    @discardableResult
+    public func release(broadcastID: Int64, wave: Int64, now: Date = Date()) async throws -> Int64 {
+        try await database.transaction { db in
+            try await Self.release(db, "broadcast_id = $2 AND wave = $3", [.integer(broadcastID), .integer(wave)], now: now)
+        }
+    }
+
+    /// Releases every held row of a broadcast (a server resuming it after a crash: the waves in
+    /// flight were never signed here, their fetches sign on demand). Returns the rows released.
+    @discardableResult
+    public func releaseAll(broadcastID: Int64, now: Date = Date()) async throws -> Int64 {
+        try await database.transaction { db in
+            try await Self.release(db, "broadcast_id = $2 AND wave IS NOT NULL", [.integer(broadcastID)], now: now)
+        }
+    }
+
+    private static func release(_ db: any DatabaseConnection, _ condition: String, _ binds: [SQLValue], now: Date) async throws -> Int64 {
+        let released = try await db.changingRows(
+            "UPDATE push_due SET due_at = $1, wave = NULL WHERE \(condition)", [.integer(Int64(now.timeIntervalSince1970))] + binds)
+        if released > 0 {
+            db.recordsPushesDue()
+            if db.dialect == .postgres { try await db.query("SELECT pg_notify('\(notifyChannel)', '')") }
+        }
+        return released
     }
 
     /// Takes up to `limit` rows due at `now`, hiding them from other claims for `lease`.
@@ -105,7 +146,7 @@ public struct PushOutboxStore: Sendable {
         return try await database.transaction { db in
             try await db.query(
                 """
-                UPDATE push_due SET due_at = $1 WHERE (push_token, pass_type_id) IN (
+                UPDATE push_due SET due_at = $1, wave = NULL WHERE (push_token, pass_type_id) IN (
                     SELECT push_token, pass_type_id FROM push_due WHERE due_at <= $2\(notIn) ORDER BY due_at LIMIT $3\(skipLocked))
                 RETURNING push_token, pass_type_id, client, generation, attempts, broadcast_id
                 """, [.integer(until), .integer(seconds), .integer(Int64(limit))] + excluded.map(SQLValue.text)

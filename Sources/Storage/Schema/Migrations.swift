@@ -153,6 +153,7 @@ public enum Migrations {
         fillfactor,
         bitrix24,
         bitrix24Mirror,
+        waves,
     ]
 
     /// Serializes migrating servers on PostgreSQL (SQLite's writer is serialized already).
