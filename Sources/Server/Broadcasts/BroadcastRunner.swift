@@ -109,17 +109,27 @@ public final class BroadcastRunner: Service, Sendable {
         // now, their fetches sign on demand.
         do { try await outbox.releaseAll(broadcastID: id) } catch { logger.warning("broadcast \(id): held pushes not released: \(error)") }
         var sizer = WaveSizer(maxHouseholds: options.batchSize, budgetBytes: signer.map { $0.signAheadBudget / 2 })
-        var inFlight: Task<(households: Int64, signed: PassService.SignedAhead), Never>?
+        var inFlight: Task<SignedWave, Never>?
         defer { inFlight?.cancel() }
+        // The order, wave k: commit k+1 while k signs; k's versions published and its pushes
+        // released; k+1 starts signing; the next commit waits until k's devices have fetched
+        // (committing moves the version cache's epoch, and the fast path needs k's versions).
+        var pins = 0
+        var fetching: Int?
         while !Self.stopping {
             do {
-                let households = sizer.households
+                if let pin = fetching, let signer {
+                    await waitForFetches(signer, pin: pin)
+                    fetching = nil
+                }
                 let outcome = try await store.runBatch(
-                    id: id, owner: owner, size: households, holdSeconds: sizer.signsAhead ? options.holdSeconds : nil,
+                    id: id, owner: owner, size: sizer.households, holdSeconds: sizer.signsAhead ? options.holdSeconds : nil,
                     leaseSeconds: options.leaseSeconds, beforeCommit: beforeCommit)
                 failures = 0
-                // One wave signs while the next commits; no more than one waits.
-                if let done = await inFlight?.value { sizer.observe(households: done.households, passes: done.signed.passes, bytes: done.signed.bytes) }
+                if let done = await inFlight?.value {
+                    sizer.observe(households: done.households, passes: done.signed.passes, bytes: done.signed.bytes)
+                    fetching = done.pin
+                }
                 inFlight = nil
                 switch outcome {
                 case .progressed(let wave):
@@ -127,14 +137,8 @@ public final class BroadcastRunner: Service, Sendable {
                     if wave.holdsPushes, let signer {
                         let passes = try await store.passes(of: wave)
                         await signer.waitForRoom(sizer.expectedBytes(passes: passes.count), patience: options.fetchPatience)
-                        inFlight = Task { [outbox, logger, signers = options.signers] in
-                            let signed = await signer.signAhead(passes, workers: signers)
-                            if signed.failed > 0 { logger.warning("broadcast \(id): \(signed.failed) passes of a wave could not be signed") }
-                            do { try await outbox.release(broadcastID: id, wave: wave.wave) } catch {
-                                logger.warning("broadcast \(id): wave \(wave.wave) not released (its pushes fall due when the hold lapses): \(error)")
-                            }
-                            return (wave.households, signed)
-                        }
+                        pins += 1
+                        inFlight = Task { [pin = pins] in await self.signAndRelease(wave, passes, signer: signer, pin: pin) }
                     }
                 case .finished:
                     logger.info("broadcast \(id): done")
@@ -157,6 +161,46 @@ public final class BroadcastRunner: Service, Sendable {
         }
         // Shutting down: let another server take over at once.
         try? await store.release(id: id, owner: owner)
+    }
+
+    /// What signing a wave did.
+    struct SignedWave: Sendable {
+        var households: Int64
+        var signed: PassService.SignedAhead
+        var pin: Int
+    }
+
+    /// Signs a wave's passes ahead, publishes their versions and releases their pushes. A
+    /// failure to publish costs speed only (fetches read the version); a failure to release
+    /// leaves the pushes to fall due when their hold lapses.
+    func signAndRelease(_ wave: BroadcastWave, _ passes: [WavePass], signer: any WaveSigning, pin: Int) async -> SignedWave {
+        let id = wave.broadcastID
+        let signed = await signer.signAhead(passes, workers: options.signers, pin: pin)
+        if signed.failed > 0 { logger.warning("broadcast \(id): \(signed.failed) passes of a wave could not be signed") }
+        if let seen = signer.versionEpoch, let current = try? await store.currentVersions(of: wave) {
+            signer.publish(current, seen: seen)
+        }
+        do { try await outbox.release(broadcastID: id, wave: wave.wave) } catch {
+            logger.warning("broadcast \(id): wave \(wave.wave) not released (its pushes fall due when the hold lapses): \(error)")
+        }
+        return SignedWave(households: wave.households, signed: signed, pin: pin)
+    }
+
+    /// Waits until the devices of the wave signed under `pin` have fetched its passes: until
+    /// none is left, or none was fetched for `stall` (devices that are gone, a slow APNs), or
+    /// ``Options/fetchPatience`` has passed.
+    func waitForFetches(_ signer: any WaveSigning, pin: Int, stall: Duration = .seconds(2)) async {
+        let deadline = ContinuousClock.now.advanced(by: options.fetchPatience)
+        var left = signer.unfetched(pin: pin)
+        var lastProgress = ContinuousClock.now
+        while left > 0, !Self.stopping {
+            let now = ContinuousClock.now
+            if now >= deadline || now - lastProgress >= stall { return }
+            try? await Task.sleep(for: .milliseconds(5))
+            let after = signer.unfetched(pin: pin)
+            if after < left { lastProgress = .now }
+            left = after
+        }
     }
 
     func flushLoop() async {

@@ -49,14 +49,20 @@ struct WaveSizer: Sendable, Hashable {
     }
 }
 
-/// Signs a broadcast wave's passes ahead of its pushes (the pass service, with its cache).
+/// Signs a broadcast wave's passes ahead of its pushes (the pass service, with its caches).
 protocol WaveSigning: Sendable {
     /// The bytes that may be pinned for waves at once.
     var signAheadBudget: Int { get }
     /// Waits until `bytes` more fit beside what earlier waves pinned, at most `patience`.
     func waitForRoom(_ bytes: Int, patience: Duration) async
-    /// Signs the passes into the cache, pinned until fetched, on `workers` tasks.
-    func signAhead(_ passes: [WavePass], workers: Int) async -> PassService.SignedAhead
+    /// Signs the passes into the cache, pinned under `pin` until fetched, on `workers` tasks.
+    func signAhead(_ passes: [WavePass], workers: Int, pin: Int) async -> PassService.SignedAhead
+    /// The version cache's epoch now; nil while nothing may be cached.
+    var versionEpoch: UInt64? { get }
+    /// Makes versions read after `seen` current in the version cache.
+    func publish(_ current: [CurrentVersion], seen: UInt64)
+    /// Passes signed under `pin` that no device has fetched yet.
+    func unfetched(pin: Int) -> Int
 }
 
 extension PassService: WaveSigning {}

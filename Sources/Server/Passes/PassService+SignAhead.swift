@@ -34,9 +34,9 @@ extension PassService {
         }
     }
 
-    /// Signs a wave's passes into the cache, pinned until their first fetch, on `workers`
-    /// tasks at once (one per core: signing is all CPU).
-    func signAhead(_ passes: [WavePass], workers: Int) async -> SignedAhead {
+    /// Signs a wave's passes into the cache, pinned under `pin` until their first fetch, on
+    /// `workers` tasks at once (one per core: signing is all CPU).
+    func signAhead(_ passes: [WavePass], workers: Int, pin: Int) async -> SignedAhead {
         let records = passes.map { content.live($0) }
         let lanes = max(1, min(workers, records.count))
         // Lane w signs passes w, w + lanes, …: passes cost the same, so lanes finish together.
@@ -54,7 +54,7 @@ extension PassService {
                         }
                         do {
                             let bytes = try self.sign(record)
-                            self.cache.insertPinned(bytes, for: key)
+                            self.cache.insertPinned(bytes, for: key, pin: pin)
                             mine.signed += 1
                             mine.bytes += bytes.readableBytes
                         } catch {
@@ -73,4 +73,16 @@ extension PassService {
         metrics.signedAhead.increment(by: Int64(result.signed))
         return result
     }
+
+    /// The version cache's epoch now (read before reading versions to ``publish(_:seen:)``).
+    var versionEpoch: UInt64? { versions.epochNow }
+
+    /// Makes versions read after `seen` current in the version cache (unless a write committed
+    /// since), so devices fetching them are answered by the fast path.
+    func publish(_ current: [CurrentVersion], seen: UInt64) {
+        versions.store(current, seen: seen)
+    }
+
+    /// Passes signed ahead under `pin` that no device has fetched yet.
+    func unfetched(pin: Int) -> Int { cache.unfetched(pin: pin) }
 }

@@ -19,9 +19,11 @@ final class PassCache: Sendable {
     private struct Entry {
         var bytes: ByteBuffer
         var lastUse: UInt64
-        /// Signed ahead for devices about to be pushed: not evicted until fetched once (or
-        /// ``unpinAll()``), so a wave's passes are still here when its devices ask.
-        var pinned = false
+        /// Signed ahead for devices about to be pushed, by the wave (its pin) they belong to: not
+        /// evicted until fetched once (or ``unpinAll()``), so a wave's passes are still here when
+        /// its devices ask.
+        var pin: Int?
+        var pinned: Bool { pin != nil }
     }
 
     private struct Waiter {
@@ -35,6 +37,8 @@ final class PassCache: Sendable {
         var inFlight: [Key: [Waiter]] = [:]
         var totalBytes = 0
         var pinnedBytes = 0
+        /// Pinned entries by pin (wave), for waiting until a wave's devices have fetched.
+        var pinnedByPin: [Int: Int] = [:]
         var clock: UInt64 = 0
 
         /// Marks an entry used now; a pinned one is unpinned (its first fetch).
@@ -42,12 +46,18 @@ final class PassCache: Sendable {
             clock += 1
             guard var entry = entries[key] else { return nil }
             entry.lastUse = clock
-            if entry.pinned {
-                entry.pinned = false
-                pinnedBytes -= entry.bytes.readableBytes
+            if let pin = entry.pin {
+                entry.pin = nil
+                unpinned(pin, bytes: entry.bytes.readableBytes)
             }
             entries[key] = entry
             return entry.bytes
+        }
+
+        mutating func unpinned(_ pin: Int, bytes: Int) {
+            pinnedBytes -= bytes
+            let left = (pinnedByPin[pin] ?? 1) - 1
+            pinnedByPin[pin] = left > 0 ? left : nil
         }
     }
 
@@ -77,26 +87,33 @@ final class PassCache: Sendable {
     /// capacity, so pinned entries within that never have to go.
     var pinBudget: Int { capacity * 3 / 4 }
 
-    /// Adds a version signed ahead, pinned until its first fetch. Pinned bytes never exceed
-    /// ``pinBudget``: when this one would not fit beside them it is added unpinned (plain LRU).
-    func insertPinned(_ bytes: ByteBuffer, for key: Key) {
+    /// Adds a version signed ahead, pinned under `pin` until its first fetch. Pinned bytes never
+    /// exceed ``pinBudget``: when this one would not fit beside them it is added unpinned (plain LRU).
+    func insertPinned(_ bytes: ByteBuffer, for key: Key, pin: Int) {
         state.withLock { s in
             guard s.entries[key] == nil else { return }
-            let pin = s.pinnedBytes + bytes.readableBytes <= pinBudget
+            let fits = s.pinnedBytes + bytes.readableBytes <= pinBudget
             Self.insert(bytes, for: key, into: &s, capacity: capacity)
-            if pin, s.entries[key] != nil {
-                s.entries[key]!.pinned = true
+            if fits, s.entries[key] != nil {
+                s.entries[key]!.pin = pin
                 s.pinnedBytes += bytes.readableBytes
+                s.pinnedByPin[pin, default: 0] += 1
             }
         }
+    }
+
+    /// Entries pinned under `pin` that no device has fetched yet.
+    func unfetched(pin: Int) -> Int {
+        state.withLock { $0.pinnedByPin[pin] ?? 0 }
     }
 
     /// Unpins everything (the devices of waves signed long ago that never fetched).
     func unpinAll() {
         state.withLock { s in
             guard s.pinnedBytes > 0 else { return }
-            for (key, entry) in s.entries where entry.pinned { s.entries[key]!.pinned = false }
+            for (key, entry) in s.entries where entry.pinned { s.entries[key]!.pin = nil }
             s.pinnedBytes = 0
+            s.pinnedByPin = [:]
         }
     }
 
@@ -142,23 +159,27 @@ final class PassCache: Sendable {
         guard bytes.readableBytes <= capacity else { return }
         if let old = s.entries[key] {
             s.totalBytes -= old.bytes.readableBytes
-            if old.pinned { s.pinnedBytes -= old.bytes.readableBytes }
+            if let pin = old.pin { s.unpinned(pin, bytes: old.bytes.readableBytes) }
         }
         s.clock += 1
         s.entries[key] = Entry(bytes: bytes, lastUse: s.clock)
         s.totalBytes += bytes.readableBytes
         guard s.totalBytes > capacity else { return }
-        // Drop the least recently used quarter of what is not pinned (amortised O(1) per insert);
-        // pinned entries go last, oldest first, only if the rest was not enough.
+        // Drop the least recently used of what is not pinned, down to three quarters (amortised
+        // O(1) per insert); pinned entries go, oldest first, only if the cache would otherwise
+        // stay over its capacity.
         let target = capacity * 3 / 4
-        let order = s.entries.sorted { a, b in
-            a.value.pinned != b.value.pinned ? !a.value.pinned : a.value.lastUse < b.value.lastUse
-        }
-        for (k, entry) in order where k != key {
+        for (k, entry) in s.entries.filter({ !$0.value.pinned && $0.key != key }).sorted(by: { $0.value.lastUse < $1.value.lastUse }) {
             guard s.totalBytes > target else { break }
             s.entries[k] = nil
             s.totalBytes -= entry.bytes.readableBytes
-            if entry.pinned { s.pinnedBytes -= entry.bytes.readableBytes }
+        }
+        guard s.totalBytes > capacity else { return }
+        for (k, entry) in s.entries.filter({ $0.value.pinned && $0.key != key }).sorted(by: { $0.value.lastUse < $1.value.lastUse }) {
+            guard s.totalBytes > capacity else { break }
+            s.entries[k] = nil
+            s.totalBytes -= entry.bytes.readableBytes
+            if let pin = entry.pin { s.unpinned(pin, bytes: entry.bytes.readableBytes) }
         }
     }
 }

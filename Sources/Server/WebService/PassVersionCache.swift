@@ -95,6 +95,30 @@ final class PassVersionCache: Sendable {
         return state.withLock { $0.epoch == seen ? $0.entries[key] : nil }
     }
 
+    /// The epoch now, to read before a bulk read whose versions go to ``store(_:seen:)``; nil
+    /// while nothing may be cached.
+    var epochNow: UInt64? { epoch.current }
+
+    /// Stores versions read after `seen` was taken (``epochNow``), as ``version(passTypeIdentifier:serialNumber:load:)``
+    /// stores one: dropped if a write has committed since. A broadcast wave's passes, published
+    /// once signed, so their devices are answered by the fast path.
+    func store(_ versions: [CurrentVersion], seen: UInt64) {
+        let entries = versions.map { v in
+            (Key(passTypeIdentifier: v.passTypeIdentifier, serialNumber: v.serialNumber),
+             makeEntry(v.version, Key(passTypeIdentifier: v.passTypeIdentifier, serialNumber: v.serialNumber)))
+        }
+        state.withLock { s in
+            if s.epoch != seen {
+                guard seen > s.epoch else { return }
+                s.epoch = seen
+                s.entries.removeAll(keepingCapacity: true)
+            }
+            guard epoch.current == seen else { return }
+            if s.entries.count + entries.count > capacity { s.entries.removeAll(keepingCapacity: true) }
+            for (key, entry) in entries.prefix(capacity) { s.entries[key] = entry }
+        }
+    }
+
     /// The pass's version from the cache, or from `load` (nil when there is no such pass), with
     /// what `load` read besides.
     func version<Extra>(

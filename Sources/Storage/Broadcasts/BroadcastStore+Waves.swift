@@ -34,3 +34,33 @@ extension BroadcastStore {
         }
     }
 }
+
+/// A pass's current version, as devices will be told it.
+public struct CurrentVersion: Sendable, Hashable {
+    public var passTypeIdentifier: String
+    public var serialNumber: String
+    public var version: PassVersion
+}
+
+extension BroadcastStore {
+    /// The current versions of a committed wave's passes that some device holds: a light read
+    /// (no values, no card), made after the wave's passes were signed, so the server can answer
+    /// their devices from its caches without reading them again.
+    public func currentVersions(of wave: BroadcastWave) async throws -> [CurrentVersion] {
+        try await database.read { db in
+            var b = SQLBinds()
+            let condition = wave.passes.condition(&b, type: "p.pass_type_id", serial: "p.serial_number")
+            return try await db.query(
+                """
+                SELECT p.pass_type_id, p.serial_number, p.template, p.update_tag, p.modified_at FROM passes p
+                WHERE \(condition)
+                    AND EXISTS (SELECT 1 FROM registrations r WHERE r.pass_type_id = p.pass_type_id AND r.serial_number = p.serial_number)
+                """, b.values
+            ).map { row in
+                CurrentVersion(
+                    passTypeIdentifier: try row.text(0, "passes.pass_type_id"), serialNumber: try row.text(1, "passes.serial_number"),
+                    version: PassVersion(template: try row.text(2, "passes.template"), updateTag: try row.int(3, "passes.update_tag"), modifiedAt: try row.date(4, "passes.modified_at")))
+            }
+        }
+    }
+}

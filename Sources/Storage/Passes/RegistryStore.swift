@@ -156,14 +156,17 @@ public struct RegistryStore: Sendable {
     }
 
     /// The device's passes of a type changed after `since` (all of them when `since` is nil);
-    /// nil when there are none.
+    /// nil when there are none. `CROSS JOIN` makes SQLite start from the device's registrations:
+    /// left to itself it walked the tag index over every pass changed since `since` (all of them
+    /// on a first sync), a whole-table scan per device that a broadcast's fetch-back multiplied by
+    /// every device. PostgreSQL plans it as an inner join either way.
     public func changedSerials(deviceLibraryIdentifier: String, passTypeIdentifier: String, since: Int64?) async throws -> ChangedSerials? {
         try await database.read { db in
             let rows = try await db.query(
                 """
-                SELECT p.serial_number, p.update_tag FROM registrations r
-                JOIN passes p ON p.pass_type_id = r.pass_type_id AND p.serial_number = r.serial_number
-                WHERE r.device_library_id = $1 AND r.pass_type_id = $2 AND p.update_tag > $3
+                SELECT p.serial_number, p.update_tag FROM registrations r CROSS JOIN passes p
+                WHERE p.pass_type_id = r.pass_type_id AND p.serial_number = r.serial_number
+                    AND r.device_library_id = $1 AND r.pass_type_id = $2 AND p.update_tag > $3
                 ORDER BY p.serial_number
                 """,
                 [.text(deviceLibraryIdentifier), .text(passTypeIdentifier), .integer(since ?? -1)])
