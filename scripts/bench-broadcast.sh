@@ -148,18 +148,21 @@ PY
 log "broadcast to everyone"
 syncs0=$(python3 -c "import json; f=json.load(open('$work/fleet.json')); print(f['syncs'] + f['failedSyncs'])")
 if [[ $PROFILE == 1 ]]; then
-  perf record -F 499 -g -p "$server_pid" -o "$work/perf.data" >/dev/null 2>&1 &
+  perf record -F 199 -p "$server_pid" -o "$work/perf.data" >/dev/null 2>&1 &
   perf_pid=$!
 fi
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+server_cpu0=$(cpu_ticks "$server_pid"); mock_cpu0=$(cpu_ticks "$mock_pid")
 t0=$(date +%s.%N)
 id=$(api -d '{"message":"Tournament on Saturday: +100 points","points":100,"audience":{"type":"all"}}' \
   "http://127.0.0.1:$port/api/v1/broadcasts" | field '["id"]')
 read -r t_done t_pushed t_synced < <(wait_for_devices "$id" $((syncs0 + devices)) "$t0")
 peak_kb=$(hwm_kb)
+server_cpu=$(( $(cpu_ticks "$server_pid") - server_cpu0 )); mock_cpu=$(( $(cpu_ticks "$mock_pid") - mock_cpu0 )); hz=$(getconf CLK_TCK)
 if [[ -n ${perf_pid:-} ]]; then
   kill -INT "$perf_pid"; wait "$perf_pid" 2>/dev/null || true; perf_pid=
   out=${PROFILE_OUT:-/tmp/bench-broadcast-$engines.perf.txt}
-  perf report -i "$work/perf.data" --no-children --sort dso,symbol --percent-limit 0.7 --stdio 2>/dev/null | grep -v '^$' | head -80 >"$out" || true
+  perf report -i "$work/perf.data" --sort dso --stdio 2>/dev/null | grep -v "^$" | grep -v "^#" | head -20 >"$out"; perf report -i "$work/perf.data" --sort symbol --percent-limit 0.4 --stdio 2>/dev/null | grep -v "^$" | grep -v "^#" | grep -v "libcrypto" | head -60 >>"$out" || true
   log "profile: $out"
 fi
 b=$(api "http://127.0.0.1:$port/api/v1/broadcasts/$id")
@@ -183,6 +186,8 @@ print(f"fleet: {f['syncs']} syncs, {f['fetched']} fetched, {f['notModified']} no
       f"{f['verified']} sampled passes verified, {f['verifyFailed']} failed verification; fetch-backs counted by the server: {b['fetched']}")
 for p in f["problems"][:10]: print("  problem:", p)
 print(f"server RSS idle / peak (VmHWM):            {$idle_rss / 1024:6.0f} / {peak:.0f} MB")
+print(f"CPU over the broadcast: server {$server_cpu / $hz:.1f} s, mock APNs + device fleet {$mock_cpu / $hz:.1f} s, "
+      f"of {(ts - t0) * $CORES:.1f} s on $CORES cores; the signatures alone take {floor * $CORES:.1f} s of it")
 print(f"RESULT engine=$engines cards={passes} seconds={ts - t0:.1f} floor_seconds={floor:.1f} ratio={(ts - t0) / floor if floor else 0:.2f} failed_fetches={failed} peak_rss_mb={peak:.0f}")
 PY
 

@@ -28,22 +28,24 @@ import Testing
     }
 
     static func key(_ n: Int) -> PassCache.Key { PassCache.Key(passTypeIdentifier: "pass.t", serialNumber: "S\(n)", updateTag: 1) }
+    /// Storage is allocated in powers of two, and the cache counts storage: 128 bytes are 128.
     static func bytes(_ n: Int) -> ByteBuffer { ByteBuffer(repeating: 7, count: n) }
 
     @Test func aFetchUnpinsAndTheBudgetHolds() {
-        let cache = PassCache(capacityBytes: 1_000)
-        for n in 0..<5 { cache.insertPinned(Self.bytes(100), for: Self.key(n), pin: 1) }
-        for n in 5..<8 { cache.insertPinned(Self.bytes(100), for: Self.key(n), pin: 2) }
+        let cache = PassCache(capacityBytes: 1_280)
+        #expect(Self.bytes(100).storageCapacity == 128, "what the cache counts")
+        for n in 0..<5 { cache.insertPinned(Self.bytes(128), for: Self.key(n), pin: 1) }
+        for n in 5..<8 { cache.insertPinned(Self.bytes(128), for: Self.key(n), pin: 2) }
         #expect(cache.unfetched(pin: 1) == 5 && cache.unfetched(pin: 2) == 2, "the eighth pass would pass the pin budget: cached, not pinned")
-        #expect(cache.usage.pinned == 700 && cache.contains(Self.key(7)))
+        #expect(cache.usage.pinned == 896 && cache.contains(Self.key(7)))
         #expect(cache.cached(Self.key(0)) != nil)
-        #expect(cache.unfetched(pin: 1) == 4 && cache.usage.pinned == 600, "the first fetch unpins")
+        #expect(cache.unfetched(pin: 1) == 4 && cache.usage.pinned == 768, "the first fetch unpins")
         _ = cache.cached(Self.key(0))
         #expect(cache.unfetched(pin: 1) == 4, "a second fetch changes nothing")
         // Unpinned entries go first when the cache is full; the pinned ones stay.
-        for n in 20..<30 { cache.insertPinned(Self.bytes(100), for: Self.key(n), pin: 9) }
+        for n in 20..<30 { cache.insertPinned(Self.bytes(128), for: Self.key(n), pin: 9) }
         #expect((1..<7).allSatisfy { cache.contains(Self.key($0)) }, "every still-pinned pass is kept")
-        #expect(cache.usage.total <= 1_000)
+        #expect(cache.usage.total <= 1_280)
         cache.unpinAll()
         #expect(cache.usage.pinned == 0 && cache.unfetched(pin: 1) == 0 && cache.unfetched(pin: 2) == 0)
     }

@@ -49,14 +49,14 @@ extension PassService {
                         let record = records[i]
                         let key = PassCache.Key(passTypeIdentifier: record.passTypeIdentifier, serialNumber: record.serialNumber, updateTag: record.updateTag)
                         if let cached = self.cache.cached(key) {
-                            mine.bytes += cached.readableBytes
+                            mine.bytes += cached.storageCapacity
                             continue
                         }
                         do {
                             let bytes = try self.sign(record)
                             self.cache.insertPinned(bytes, for: key, pin: pin)
                             mine.signed += 1
-                            mine.bytes += bytes.readableBytes
+                            mine.bytes += bytes.storageCapacity
                         } catch {
                             mine.failed += 1
                         }

@@ -1,7 +1,9 @@
 import NIOCore
 import Synchronization
 
-/// Signed passes by (pass type, serial, update tag), bounded in bytes.
+/// Signed passes by (pass type, serial, update tag), bounded in bytes of storage (a `ByteBuffer`
+/// allocates a power of two: a 39 KB pass takes 64 KB, and counting the readable bytes let the
+/// cache hold 1.6 times its budget).
 ///
 /// Kept as `ByteBuffer`s: a hit hands out the same storage to every response, no copy.
 /// A pass is signed once per version however many devices fetch it: concurrent misses for
@@ -48,7 +50,7 @@ final class PassCache: Sendable {
             entry.lastUse = clock
             if let pin = entry.pin {
                 entry.pin = nil
-                unpinned(pin, bytes: entry.bytes.readableBytes)
+                unpinned(pin, bytes: entry.bytes.storageCapacity)
             }
             entries[key] = entry
             return entry.bytes
@@ -92,11 +94,11 @@ final class PassCache: Sendable {
     func insertPinned(_ bytes: ByteBuffer, for key: Key, pin: Int) {
         state.withLock { s in
             guard s.entries[key] == nil else { return }
-            let fits = s.pinnedBytes + bytes.readableBytes <= pinBudget
+            let fits = s.pinnedBytes + bytes.storageCapacity <= pinBudget
             Self.insert(bytes, for: key, into: &s, capacity: capacity)
             if fits, s.entries[key] != nil {
                 s.entries[key]!.pin = pin
-                s.pinnedBytes += bytes.readableBytes
+                s.pinnedBytes += bytes.storageCapacity
                 s.pinnedByPin[pin, default: 0] += 1
             }
         }
@@ -156,14 +158,14 @@ final class PassCache: Sendable {
     }
 
     private static func insert(_ bytes: ByteBuffer, for key: Key, into s: inout State, capacity: Int) {
-        guard bytes.readableBytes <= capacity else { return }
+        guard bytes.storageCapacity <= capacity else { return }
         if let old = s.entries[key] {
-            s.totalBytes -= old.bytes.readableBytes
-            if let pin = old.pin { s.unpinned(pin, bytes: old.bytes.readableBytes) }
+            s.totalBytes -= old.bytes.storageCapacity
+            if let pin = old.pin { s.unpinned(pin, bytes: old.bytes.storageCapacity) }
         }
         s.clock += 1
         s.entries[key] = Entry(bytes: bytes, lastUse: s.clock)
-        s.totalBytes += bytes.readableBytes
+        s.totalBytes += bytes.storageCapacity
         guard s.totalBytes > capacity else { return }
         // Drop the least recently used of what is not pinned, down to three quarters (amortised
         // O(1) per insert); pinned entries go, oldest first, only if the cache would otherwise
@@ -172,14 +174,14 @@ final class PassCache: Sendable {
         for (k, entry) in s.entries.filter({ !$0.value.pinned && $0.key != key }).sorted(by: { $0.value.lastUse < $1.value.lastUse }) {
             guard s.totalBytes > target else { break }
             s.entries[k] = nil
-            s.totalBytes -= entry.bytes.readableBytes
+            s.totalBytes -= entry.bytes.storageCapacity
         }
         guard s.totalBytes > capacity else { return }
         for (k, entry) in s.entries.filter({ $0.value.pinned && $0.key != key }).sorted(by: { $0.value.lastUse < $1.value.lastUse }) {
             guard s.totalBytes > capacity else { break }
             s.entries[k] = nil
-            s.totalBytes -= entry.bytes.readableBytes
-            if let pin = entry.pin { s.unpinned(pin, bytes: entry.bytes.readableBytes) }
+            s.totalBytes -= entry.bytes.storageCapacity
+            if let pin = entry.pin { s.unpinned(pin, bytes: entry.bytes.storageCapacity) }
         }
     }
 }
