@@ -60,13 +60,13 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 port=$(free_port); mock_port=$(free_port)
 cleanup() {
   for pid in ${perf_pid:-} ${server_pid:-} ${mock_pid:-}; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
+  [[ -n ${KEEP_LOG:-} ]] && cp "$work/server.log" "$KEEP_LOG" 2>/dev/null; rm -rf "$work"
 }
 trap cleanup EXIT
 log() { echo "bench-broadcast[$engines]: $*" >&2; }
 
 export PASSLINE_HTTP_PORT=$port PASSLINE_DATA_DIR=$work/data PASSLINE_ADMIN_TOKEN=bench-admin-token-0123456789
-export PASSLINE_SECRET=$(python3 -c 'import secrets; print(secrets.token_hex(32))') PASSLINE_LOG_LEVEL=warning
+export PASSLINE_SECRET=$(python3 -c 'import secrets; print(secrets.token_hex(32))') PASSLINE_LOG_LEVEL=${LOG_LEVEL:-warning}
 export PASSLINE_BROADCAST_BATCH=$BATCH PASSLINE_PASS_CACHE_MB=$CACHE_MB
 if [[ $engines == postgres ]]; then
   name=bench_$RANDOM$RANDOM
@@ -163,6 +163,7 @@ if [[ -n ${perf_pid:-} ]]; then
   kill -INT "$perf_pid"; wait "$perf_pid" 2>/dev/null || true; perf_pid=
   out=${PROFILE_OUT:-/tmp/bench-broadcast-$engines.perf.txt}
   perf report -i "$work/perf.data" --sort dso --stdio 2>/dev/null | grep -v "^$" | grep -v "^#" | head -20 >"$out"; perf report -i "$work/perf.data" --sort symbol --percent-limit 0.4 --stdio 2>/dev/null | grep -v "^$" | grep -v "^#" | grep -v "libcrypto" | head -60 >>"$out" || true
+  cp "$work/perf.data" "${out%.txt}.data" 2>/dev/null || true
   log "profile: $out"
 fi
 b=$(api "http://127.0.0.1:$port/api/v1/broadcasts/$id")

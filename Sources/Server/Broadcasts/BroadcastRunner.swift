@@ -175,7 +175,9 @@ public final class BroadcastRunner: Service, Sendable {
     /// leaves the pushes to fall due when their hold lapses.
     func signAndRelease(_ wave: BroadcastWave, _ passes: [WavePass], signer: any WaveSigning, pin: Int) async -> SignedWave {
         let id = wave.broadcastID
+        let start = ContinuousClock.now
         let signed = await signer.signAhead(passes, workers: options.signers, pin: pin)
+        logger.debug("broadcast \(id): wave \(wave.wave): \(signed.signed) passes signed ahead in \(ContinuousClock.now - start)")
         if signed.failed > 0 { logger.warning("broadcast \(id): \(signed.failed) passes of a wave could not be signed") }
         if let seen = signer.versionEpoch, let current = try? await store.currentVersions(of: wave) {
             signer.publish(current, seen: seen)

@@ -60,6 +60,10 @@ extension PassService {
                         } catch {
                             mine.failed += 1
                         }
+                        // A lane holds a thread of the cooperative pool, which has one per core:
+                        // yield after each pass so the requests of the wave before (devices
+                        // listing their passes, database replies) are not queued behind a whole wave.
+                        await Task.yield()
                     }
                     return mine
                 }
