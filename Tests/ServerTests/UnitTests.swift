@@ -6,15 +6,16 @@ import Testing
 
 @Suite struct PassCacheTests {
     @Test func boundedByBytesLeastRecentlyUsedFirst() async throws {
-        let cache = PassCache(capacityBytes: 1000)
+        // 128-byte entries: the cache counts storage, which a ByteBuffer allocates in powers of two.
+        let cache = PassCache(capacityBytes: 1280)
         func key(_ i: Int) -> PassCache.Key { .init(passTypeIdentifier: "p", serialNumber: "s\(i)", updateTag: 1) }
-        for i in 0..<10 { _ = try await cache.value(for: key(i)) { ByteBuffer(bytes: [UInt8](repeating: UInt8(i), count: 100)) } }
+        for i in 0..<10 { _ = try await cache.value(for: key(i)) { ByteBuffer(bytes: [UInt8](repeating: UInt8(i), count: 128)) } }
         #expect(cache.count == 10)
         _ = try await cache.value(for: key(0)) { Issue.record("0 is cached"); return ByteBuffer() }  // touch 0
-        _ = try await cache.value(for: key(10)) { ByteBuffer(bytes: [UInt8](repeating: 10, count: 100)) }
+        _ = try await cache.value(for: key(10)) { ByteBuffer(bytes: [UInt8](repeating: 10, count: 128)) }
         #expect(cache.count <= 8, "over capacity evicts down to three quarters")
         let hit = try await cache.value(for: key(0)) { ByteBuffer() }
-        #expect(hit.hit && hit.bytes.readableBytes == 100, "the recently used entry survives")
+        #expect(hit.hit && hit.bytes.readableBytes == 128, "the recently used entry survives")
         let miss = try await cache.value(for: key(1)) { ByteBuffer(bytes: [1]) }
         #expect(!miss.hit, "the oldest entry went")
         let huge = try await cache.value(for: key(99)) { ByteBuffer(bytes: [UInt8](repeating: 0, count: 5000)) }
