@@ -128,6 +128,42 @@ import TestSupport
         }
     }
 
+    /// A broadcast cancelled while its waves run stops at a wave's end: whatever committed is
+    /// signed, released and pushed (those passes did change), nothing stays held, and every device
+    /// pushed fetched its new pass.
+    @Test(arguments: Engine.allCases)
+    func aCancelStopsAtTheWavesEnd(_ engine: Engine) async throws {
+        let sink = FleetSink()
+        try await PushEndToEndTests.withMock(onAccepted: { token in sink.fleet.withLock { $0 }?.pushed(token: token) }) { mock, configure in
+            try await TestServer.run(engine, configure: configure) { s, client in
+                try await Self.withSeededFleet(s, client, sink: sink, expect: "Cancelled soon") { fleet in
+                    let id = try await Self.broadcast(s, client, #"{"message":"Cancelled soon","points":3,"audience":{"type":"all"}}"#)
+                    let store = BroadcastStore(database: s.server.database)
+                    // Cancel once the first wave has committed (or at once, if it is faster than us).
+                    for _ in 0..<500 where (try await store.broadcast(id: id))?.householdsDone == 0 { try await Task.sleep(for: .milliseconds(2)) }
+                    let cancel = try await client.execute(uri: "/api/v1/broadcasts/\(id)/cancel", method: .post, headers: s.adminAuth)
+                    #expect(cancel.status == .ok || cancel.status == .conflict, "\(cancel.status)")
+                    var b = try #require(try await store.broadcast(id: id))
+                    for _ in 0..<3_000 {
+                        b = try #require(try await store.broadcast(id: id))
+                        let held = try await s.server.database.read { db in try await db.query("SELECT COUNT(*) FROM push_due WHERE wave IS NOT NULL").first?.int(0) }
+                        if held == 0, b.pushesSent + b.pushesFailed >= b.pushesRecorded, fleet.stats.pending == 0, fleet.stats.pushes >= Int(b.pushesRecorded) { break }
+                        try await Task.sleep(for: .milliseconds(20))
+                    }
+                    #expect(b.state == .cancelled || b.state == .done, "\(b)")
+                    #expect(b.pushesSent == b.pushesRecorded && b.householdsGranted == b.householdsDone, "every committed wave pushed: \(b)")
+                    let stats = fleet.stats
+                    #expect(stats.devicesSynced == Int(b.pushesRecorded) && stats.failedRequests == 0 && stats.verifyFailed == 0, "\(stats)")
+                    #expect(mock.stats().accepted == Int(b.pushesRecorded))
+                    let granted = try await s.server.database.read { db in
+                        try await db.query("SELECT COUNT(*) FROM ledger_entries WHERE business_key = $1", [.text(BroadcastStore.businessKey(id))]).first?.int(0)
+                    }
+                    #expect(granted == b.householdsGranted, "granted exactly the households of the committed waves")
+                }
+            }
+        }
+    }
+
     /// A server killed with waves committed but never signed nor released: the next server
     /// releases them at once, grants nobody twice, and every device still gets the new card.
     @Test(arguments: Engine.allCases)
