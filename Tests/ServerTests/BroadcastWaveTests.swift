@@ -58,6 +58,22 @@ import TestSupport
         try await body(fleet)
     }
 
+    /// A server pushing to the mock APNs, its database seeded, and a fleet acting as its devices.
+    static func withSeededServer(
+        _ engine: Engine, expect: String, configure extra: @escaping @Sendable (inout ServerConfiguration) -> Void = { _ in },
+        _ body: @Sendable @escaping (MockAPNs, TestServer, any TestClientProtocol, DeviceFleet) async throws -> Void
+    ) async throws {
+        let sink = FleetSink()
+        try await PushEndToEndTests.withMock(onAccepted: { token in sink.fleet.withLock { $0 }?.pushed(token: token) }) { mock, configure in
+            try await TestServer.run(engine, configure: { c in
+                configure(&c)
+                extra(&c)
+            }) { s, client in
+                try await withSeededFleet(s, client, sink: sink, expect: expect) { fleet in try await body(mock, s, client, fleet) }
+            }
+        }
+    }
+
     static func broadcast(_ s: TestServer, _ client: some TestClientProtocol, _ body: String) async throws -> Int64 {
         let response = try await client.execute(uri: "/api/v1/broadcasts", method: .post, headers: s.adminAuth, body: ByteBuffer(string: body))
         #expect(response.status == .accepted, "\(String(buffer: response.body))")
@@ -87,24 +103,19 @@ import TestSupport
     /// ahead, before its devices were pushed), and the sampled passes verify and show the message.
     @Test(arguments: Engine.allCases)
     func everyDeviceFetchesASignedAheadPass(_ engine: Engine) async throws {
-        let sink = FleetSink()
-        try await PushEndToEndTests.withMock(onAccepted: { token in sink.fleet.withLock { $0 }?.pushed(token: token) }) { mock, configure in
-            try await TestServer.run(engine, configure: configure) { s, client in
-                try await Self.withSeededFleet(s, client, sink: sink, expect: "Tournament on Saturday") { fleet in
-                    let missesBefore = Self.metric(s, "passline_pass_cache_misses_total")
-                    let id = try await Self.broadcast(s, client, #"{"message":"Tournament on Saturday","points":100,"audience":{"type":"all"}}"#)
-                    let stats = try await Self.waitForEveryDevice(s, fleet, id: id, pushes: Self.devices)
-                    #expect(stats.devicesSynced == Self.devices && stats.fetched == Self.devices, "\(stats)")
-                    #expect(stats.failedRequests == 0 && stats.unknownDevices == 0, "\(stats.problems)")
-                    #expect(stats.verified == Self.devices && stats.verifyFailed == 0, "every fetched pass verified and shows the message: \(stats.problems)")
-                    #expect(Self.metric(s, "passline_pass_cache_signed_ahead_total") == Self.cards, "each pass signed once, ahead")
-                    #expect(Self.metric(s, "passline_pass_cache_misses_total") == missesBefore, "no device's fetch had to sign")
-                    #expect(s.server.service.cache.usage.pinned == 0, "every pinned pass was fetched")
-                    let b = try #require(try await BroadcastStore(database: s.server.database).broadcast(id: id))
-                    #expect(b.pushesSent == Int64(Self.devices) && b.householdsGranted == 160, "\(b)")
-                    #expect(mock.stats().accepted == Self.devices)
-                }
-            }
+        try await Self.withSeededServer(engine, expect: "Tournament on Saturday") { mock, s, client, fleet in
+            let missesBefore = Self.metric(s, "passline_pass_cache_misses_total")
+            let id = try await Self.broadcast(s, client, #"{"message":"Tournament on Saturday","points":100,"audience":{"type":"all"}}"#)
+            let stats = try await Self.waitForEveryDevice(s, fleet, id: id, pushes: Self.devices)
+            #expect(stats.devicesSynced == Self.devices && stats.fetched == Self.devices, "\(stats)")
+            #expect(stats.failedRequests == 0 && stats.unknownDevices == 0, "\(stats.problems)")
+            #expect(stats.verified == Self.devices && stats.verifyFailed == 0, "every fetched pass verified and shows the message: \(stats.problems)")
+            #expect(Self.metric(s, "passline_pass_cache_signed_ahead_total") == Self.cards, "each pass signed once, ahead")
+            #expect(Self.metric(s, "passline_pass_cache_misses_total") == missesBefore, "no device's fetch had to sign")
+            #expect(s.server.service.cache.usage.pinned == 0, "every pinned pass was fetched")
+            let b = try #require(try await BroadcastStore(database: s.server.database).broadcast(id: id))
+            #expect(b.pushesSent == Int64(Self.devices) && b.householdsGranted == 160, "\(b)")
+            #expect(mock.stats().accepted == Self.devices)
         }
     }
 
@@ -112,19 +123,12 @@ import TestSupport
     /// of what did not fit sign on demand, and the cache never holds more than its capacity.
     @Test(arguments: [Engine.sqlite])
     func aTinyCacheStillFinishes(_ engine: Engine) async throws {
-        let sink = FleetSink()
-        try await PushEndToEndTests.withMock(onAccepted: { token in sink.fleet.withLock { $0 }?.pushed(token: token) }) { _, configure in
-            try await TestServer.run(engine, configure: { c in
-                configure(&c)
-                c.passCacheBytes = 60_000  // about one and a half passes
-            }) { s, client in
-                try await Self.withSeededFleet(s, client, sink: sink, expect: "Small cache") { fleet in
-                    let id = try await Self.broadcast(s, client, #"{"message":"Small cache","audience":{"type":"all"}}"#)
-                    let stats = try await Self.waitForEveryDevice(s, fleet, id: id, pushes: Self.devices)
-                    #expect(stats.devicesSynced == Self.devices && stats.failedRequests == 0 && stats.verifyFailed == 0, "\(stats)")
-                    #expect(s.server.service.cache.usage.total <= 60_000)
-                }
-            }
+        // About one pass.
+        try await Self.withSeededServer(engine, expect: "Small cache", configure: { $0.passCacheBytes = 60_000 }) { _, s, client, fleet in
+            let id = try await Self.broadcast(s, client, #"{"message":"Small cache","audience":{"type":"all"}}"#)
+            let stats = try await Self.waitForEveryDevice(s, fleet, id: id, pushes: Self.devices)
+            #expect(stats.devicesSynced == Self.devices && stats.failedRequests == 0 && stats.verifyFailed == 0, "\(stats)")
+            #expect(s.server.service.cache.usage.total <= 60_000)
         }
     }
 
@@ -133,34 +137,29 @@ import TestSupport
     /// pushed fetched its new pass.
     @Test(arguments: Engine.allCases)
     func aCancelStopsAtTheWavesEnd(_ engine: Engine) async throws {
-        let sink = FleetSink()
-        try await PushEndToEndTests.withMock(onAccepted: { token in sink.fleet.withLock { $0 }?.pushed(token: token) }) { mock, configure in
-            try await TestServer.run(engine, configure: configure) { s, client in
-                try await Self.withSeededFleet(s, client, sink: sink, expect: "Cancelled soon") { fleet in
-                    let id = try await Self.broadcast(s, client, #"{"message":"Cancelled soon","points":3,"audience":{"type":"all"}}"#)
-                    let store = BroadcastStore(database: s.server.database)
-                    // Cancel once the first wave has committed (or at once, if it is faster than us).
-                    for _ in 0..<500 where (try await store.broadcast(id: id))?.householdsDone == 0 { try await Task.sleep(for: .milliseconds(2)) }
-                    let cancel = try await client.execute(uri: "/api/v1/broadcasts/\(id)/cancel", method: .post, headers: s.adminAuth)
-                    #expect(cancel.status == .ok || cancel.status == .conflict, "\(cancel.status)")
-                    var b = try #require(try await store.broadcast(id: id))
-                    for _ in 0..<3_000 {
-                        b = try #require(try await store.broadcast(id: id))
-                        let held = try await s.server.database.read { db in try await db.query("SELECT COUNT(*) FROM push_due WHERE wave IS NOT NULL").first?.int(0) }
-                        if held == 0, b.pushesSent + b.pushesFailed >= b.pushesRecorded, fleet.stats.pending == 0, fleet.stats.pushes >= Int(b.pushesRecorded) { break }
-                        try await Task.sleep(for: .milliseconds(20))
-                    }
-                    #expect(b.state == .cancelled || b.state == .done, "\(b)")
-                    #expect(b.pushesSent == b.pushesRecorded && b.householdsGranted == b.householdsDone, "every committed wave pushed: \(b)")
-                    let stats = fleet.stats
-                    #expect(stats.devicesSynced == Int(b.pushesRecorded) && stats.failedRequests == 0 && stats.verifyFailed == 0, "\(stats)")
-                    #expect(mock.stats().accepted == Int(b.pushesRecorded))
-                    let granted = try await s.server.database.read { db in
-                        try await db.query("SELECT COUNT(*) FROM ledger_entries WHERE business_key = $1", [.text(BroadcastStore.businessKey(id))]).first?.int(0)
-                    }
-                    #expect(granted == b.householdsGranted, "granted exactly the households of the committed waves")
-                }
+        try await Self.withSeededServer(engine, expect: "Cancelled soon") { mock, s, client, fleet in
+            let id = try await Self.broadcast(s, client, #"{"message":"Cancelled soon","points":3,"audience":{"type":"all"}}"#)
+            let store = BroadcastStore(database: s.server.database)
+            // Cancel once the first wave has committed (or at once, if it is faster than us).
+            for _ in 0..<500 where (try await store.broadcast(id: id))?.householdsDone == 0 { try await Task.sleep(for: .milliseconds(2)) }
+            let cancel = try await client.execute(uri: "/api/v1/broadcasts/\(id)/cancel", method: .post, headers: s.adminAuth)
+            #expect(cancel.status == .ok || cancel.status == .conflict, "\(cancel.status)")
+            var b = try #require(try await store.broadcast(id: id))
+            for _ in 0..<3_000 {
+                b = try #require(try await store.broadcast(id: id))
+                let held = try await s.server.database.read { db in try await db.query("SELECT COUNT(*) FROM push_due WHERE wave IS NOT NULL").first?.int(0) }
+                if held == 0, b.pushesSent + b.pushesFailed >= b.pushesRecorded, fleet.stats.pending == 0, fleet.stats.pushes >= Int(b.pushesRecorded) { break }
+                try await Task.sleep(for: .milliseconds(20))
             }
+            #expect(b.state == .cancelled || b.state == .done, "\(b)")
+            #expect(b.pushesSent == b.pushesRecorded && b.householdsGranted == b.householdsDone, "every committed wave pushed: \(b)")
+            let stats = fleet.stats
+            #expect(stats.devicesSynced == Int(b.pushesRecorded) && stats.failedRequests == 0 && stats.verifyFailed == 0, "\(stats)")
+            #expect(mock.stats().accepted == Int(b.pushesRecorded))
+            let granted = try await s.server.database.read { db in
+                try await db.query("SELECT COUNT(*) FROM ledger_entries WHERE business_key = $1", [.text(BroadcastStore.businessKey(id))]).first?.int(0)
+            }
+            #expect(granted == b.householdsGranted, "granted exactly the households of the committed waves")
         }
     }
 

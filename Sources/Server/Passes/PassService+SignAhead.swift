@@ -17,9 +17,6 @@ extension PassService {
     /// The bytes that may be pinned for waves at once (three quarters of the cache).
     var signAheadBudget: Int { cache.pinBudget }
 
-    /// Bytes pinned now: passes signed ahead that no device has fetched yet.
-    var pinnedBytes: Int { cache.usage.pinned }
-
     /// Waits until `bytes` more fit beside the passes pinned for earlier waves, for at most
     /// `patience`; then unpins those (their devices did not fetch in time; if they ever do, the
     /// fetch signs on demand). Polls: waves are tenths of a second apart.
@@ -48,8 +45,10 @@ extension PassService {
                         if Task.isCancelled { break }
                         let record = records[i]
                         let key = PassCache.Key(passTypeIdentifier: record.passTypeIdentifier, serialNumber: record.serialNumber, updateTag: record.updateTag)
-                        if let cached = self.cache.cached(key) {
-                            mine.bytes += cached.storageCapacity
+                        // Signed already (fetched on demand meanwhile): counted, not touched, so a
+                        // pass pinned for an earlier wave stays pinned until its device fetches it.
+                        if let stored = self.cache.storedBytes(key) {
+                            mine.bytes += stored
                             continue
                         }
                         do {

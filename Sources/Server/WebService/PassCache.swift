@@ -81,8 +81,11 @@ final class PassCache: Sendable {
     }
 
     /// Whether this version is cached (without counting as a use).
-    func contains(_ key: Key) -> Bool {
-        state.withLock { $0.entries[key] != nil }
+    func contains(_ key: Key) -> Bool { storedBytes(key) != nil }
+
+    /// The storage this version takes in the cache, nil when it is not cached (not a use).
+    func storedBytes(_ key: Key) -> Int? {
+        state.withLock { $0.entries[key]?.bytes.storageCapacity }
     }
 
     /// What may be pinned at once: eviction brings the cache down to three quarters of its
