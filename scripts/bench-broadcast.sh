@@ -22,7 +22,9 @@
 # Environment: CARDS (1000000), DEVICES_PER_CARD (1.2), CACHE_MB (128), CONNECTIONS (64), CRASH (1),
 # BATCH (10000), PASSLINE_BIN (a release binary to use instead of building one), PROFILE (1: perf
 # record the server during the broadcast, report in $PROFILE_OUT, default /tmp/bench-broadcast-E.perf.txt).
-# PostgreSQL runs under scripts/with-postgres.sh (a throwaway cluster).
+# PostgreSQL runs under scripts/with-postgres.sh (a throwaway cluster); PG_URL_QUERY is appended to
+# its database URL (e.g. "?prepared_statements=off"), and PG_STATS=1 loads pg_stat_statements and
+# writes the statements that took the server's time to $PG_STATS_OUT (default /tmp/bench-broadcast-pg-statements.txt).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 engines=${1:-both}
@@ -38,6 +40,9 @@ CORES=$(nproc)
 if [[ $engines == both ]]; then
   "$0" sqlite
   exec scripts/with-postgres.sh "$0" postgres
+fi
+if [[ ${PG_STATS:-0} == 1 ]]; then
+  export PG_EXTRA_OPTIONS="${PG_EXTRA_OPTIONS:-} -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track_planning=on"
 fi
 if [[ $engines == postgres && -z ${PASSLINE_TEST_POSTGRES_URL:-} ]]; then
   exec scripts/with-postgres.sh "$0" postgres
@@ -74,7 +79,8 @@ if [[ $engines == postgres ]]; then
   # psql comes with the cluster's tools (scripts/with-postgres.sh installed them).
   psql_bin=$(ls /usr/lib/postgresql/*/bin/psql 2>/dev/null | sort -V | tail -1)
   "${psql_bin:-psql}" "$psql_url" -qc "CREATE DATABASE $name" >/dev/null
-  export PASSLINE_DATABASE_URL=${psql_url%/*}/$name
+  export PASSLINE_DATABASE_URL=${psql_url%/*}/$name${PG_URL_QUERY:-}
+  if [[ ${PG_STATS:-0} == 1 ]]; then "${psql_bin:-psql}" "${psql_url%/*}/$name" -qc "CREATE EXTENSION pg_stat_statements" >/dev/null; fi
 else
   mkdir -p "$work/data"
   export PASSLINE_DATABASE_URL=sqlite:$work/data/passline.sqlite
@@ -153,6 +159,7 @@ if [[ $PROFILE == 1 ]]; then
 fi
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 server_cpu0=$(cpu_ticks "$server_pid"); mock_cpu0=$(cpu_ticks "$mock_pid")
+if [[ $engines == postgres && ${PG_STATS:-0} == 1 ]]; then "${psql_bin:-psql}" "${PASSLINE_DATABASE_URL%%\?*}" -qc "SELECT pg_stat_statements_reset()" >/dev/null; fi
 t0=$(date +%s.%N)
 id=$(api -d '{"message":"Tournament on Saturday: +100 points","points":100,"audience":{"type":"all"}}' \
   "http://127.0.0.1:$port/api/v1/broadcasts" | field '["id"]')
@@ -165,6 +172,12 @@ if [[ -n ${perf_pid:-} ]]; then
   perf report -i "$work/perf.data" --sort dso --stdio 2>/dev/null | grep -v "^$" | grep -v "^#" | head -20 >"$out"; perf report -i "$work/perf.data" --sort symbol --percent-limit 0.4 --stdio 2>/dev/null | grep -v "^$" | grep -v "^#" | grep -v "libcrypto" | head -60 >>"$out" || true
   cp "$work/perf.data" "${out%.txt}.data" 2>/dev/null || true
   log "profile: $out"
+fi
+if [[ $engines == postgres && ${PG_STATS:-0} == 1 ]]; then
+  "${psql_bin:-psql}" "${PASSLINE_DATABASE_URL%%\?*}" -P pager=off -c "SELECT calls, round(total_plan_time::numeric) AS plan_ms, round(total_exec_time::numeric) AS exec_ms,
+      round((total_plan_time + total_exec_time)::numeric / NULLIF(calls, 0), 3) AS ms_per_call, left(regexp_replace(query, '\\s+', ' ', 'g'), 110) AS query
+    FROM pg_stat_statements ORDER BY total_plan_time + total_exec_time DESC LIMIT 25" >"${PG_STATS_OUT:-/tmp/bench-broadcast-pg-statements.txt}"
+  log "statements: ${PG_STATS_OUT:-/tmp/bench-broadcast-pg-statements.txt}"
 fi
 b=$(api "http://127.0.0.1:$port/api/v1/broadcasts/$id")
 cp "$work/fleet.json" "$work/fleet-1.json"

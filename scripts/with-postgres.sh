@@ -7,7 +7,8 @@
 # database "passline" owned by the user "passline", exports
 #   PASSLINE_TEST_POSTGRES_URL=postgres://passline@127.0.0.1:PORT/passline
 # runs COMMAND, then stops the cluster and deletes it, whether COMMAND succeeds, fails or is
-# interrupted. Exits with COMMAND's status.
+# interrupted. Exits with COMMAND's status. PG_EXTRA_OPTIONS adds server settings, e.g.
+#   PG_EXTRA_OPTIONS="-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track_planning=on"
 #
 # Installs Debian's postgresql package (apt-get) when initdb/pg_ctl can't be found. initdb refuses
 # to run as root, so as root the cluster runs as the "postgres" user (or a "passline-pg" system
@@ -151,7 +152,7 @@ for attempt in 1 2 3 4 5; do
     # max_connections: the parallel test pass runs dozens of servers at once, each with its own
     # pool (up to 10) and listener; 300 ran out once the Bitrix24 suites joined.
     if as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$PGLOG" -w -t 60 \
-        -o "-c listen_addresses=127.0.0.1 -c port=$PORT -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=1000 -c shared_buffers=512MB -c max_wal_size=4GB -c unix_socket_directories=$PGSOCK" \
+        -o "-c listen_addresses=127.0.0.1 -c port=$PORT -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=1000 -c shared_buffers=512MB -c max_wal_size=4GB -c unix_socket_directories=$PGSOCK ${PG_EXTRA_OPTIONS:-}" \
         start >/dev/null 2>&1; then
         break
     fi

@@ -8,7 +8,9 @@ import Logging
 /// - `sqlite::memory:`
 /// - `postgres://user:password@host:5432/dbname?sslmode=disable` (`postgresql://` too; user name and
 ///   password are percent-decoded; the port defaults to 5432; `sslmode` is `disable` (the default)
-///   or `require`; IPv6 hosts go in brackets: `postgres://u@[::1]/db`)
+///   or `require`; `prepared_statements` is `on` (the default: statements run again and again are
+///   prepared once per connection) or `off`, for a pooler in transaction mode that can't keep
+///   them, such as PgBouncer before 1.21; IPv6 hosts go in brackets: `postgres://u@[::1]/db`)
 ///
 /// `description` never contains the password.
 public enum DatabaseURL: Sendable, Hashable {
@@ -114,14 +116,21 @@ public struct PostgresSettings: Sendable, Hashable {
     /// `sslmode=require`: TLS with certificate and host name verification against the system's
     /// trust roots (stricter than libpq's `require`, which verifies nothing).
     public var tls: Bool
+    /// `prepared_statements=on` (the default): statements run again and again are prepared once per
+    /// connection and run by name. `off` for a pooler in transaction mode that can't keep them.
+    public var preparedStatements: Bool
 
-    public init(host: String, port: Int = 5432, username: String, password: String? = nil, database: String, tls: Bool = false) {
+    public init(
+        host: String, port: Int = 5432, username: String, password: String? = nil, database: String, tls: Bool = false,
+        preparedStatements: Bool = true
+    ) {
         self.host = host
         self.port = port
         self.username = username
         self.password = password
         self.database = database
         self.tls = tls
+        self.preparedStatements = preparedStatements
     }
 
     /// Parses `postgres://` / `postgresql://` URLs.
@@ -223,6 +232,7 @@ public struct PostgresSettings: Sendable, Hashable {
 
         // Query parameters.
         var tls = false
+        var prepared = true
         for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let key = parts[0].percentDecoded() ?? String(parts[0])
@@ -235,12 +245,19 @@ public struct PostgresSettings: Sendable, Hashable {
                 default:
                     throw DatabaseError("PostgreSQL URL has an unsupported sslmode '\(value)' (use disable or require)")
                 }
+            case "prepared_statements":
+                switch value.lowercased() {
+                case "on": prepared = true
+                case "off": prepared = false
+                default:
+                    throw DatabaseError("PostgreSQL URL has an unsupported prepared_statements '\(value)' (use on or off)")
+                }
             default:
-                throw DatabaseError("PostgreSQL URL has an unsupported parameter '\(key)' (only sslmode is supported)")
+                throw DatabaseError("PostgreSQL URL has an unsupported parameter '\(key)' (use sslmode or prepared_statements)")
             }
         }
 
-        self.init(host: host, port: port, username: user, password: password, database: database, tls: tls)
+        self.init(host: host, port: port, username: user, password: password, database: database, tls: tls, preparedStatements: prepared)
     }
 }
 
@@ -250,7 +267,7 @@ extension PostgresSettings: CustomStringConvertible, CustomDebugStringConvertibl
         let user = username.percentEncodedForURL()
         let credentials = password == nil ? user : user + ":***"
         let shownHost = host.contains(":") ? "[\(host)]" : host
-        return "postgres://\(credentials)@\(shownHost):\(port)/\(database.percentEncodedForURL())?sslmode=\(tls ? "require" : "disable")"
+        return "postgres://\(credentials)@\(shownHost):\(port)/\(database.percentEncodedForURL())?sslmode=\(tls ? "require" : "disable")\(preparedStatements ? "" : "&prepared_statements=off")"
     }
 
     public var debugDescription: String { "PostgresSettings(\(description))" }

@@ -40,6 +40,8 @@ public final class PostgresDatabase: Database {
 
     private let client: PostgresClient
     private let logger: Logger
+    /// The statements run by name, prepared once per connection.
+    let names: PostgresStatementNames
 
     /// - Parameters:
     ///   - settings: Server, credentials, database and TLS.
@@ -50,6 +52,7 @@ public final class PostgresDatabase: Database {
         self.settings = settings
         self.maxConnections = maxConnections
         self.logger = logger
+        self.names = PostgresStatementNames(limit: settings.preparedStatements ? PostgresStatementNames.defaultLimit : 0)
         var configuration = PostgresClient.Configuration(
             host: settings.host,
             port: settings.port,
@@ -75,12 +78,12 @@ public final class PostgresDatabase: Database {
 
     public func read<T: Sendable>(_ body: @Sendable (any DatabaseConnection) async throws -> T) async throws -> T {
         if let scope = TransactionScope.joining(self) { return try await body(scope.connection) }
-        let logger = self.logger
+        let logger = self.logger, names = self.names
         var leased = false
         do {
             return try await client.withConnection { connection in
                 leased = true
-                return try await body(PostgresStatementRunner(connection: connection, logger: logger))
+                return try await body(PostgresStatementRunner(connection: connection, logger: logger, names: names))
             }
         } catch {
             // The body's errors (its statements translate their own) pass through unchanged.
@@ -89,7 +92,7 @@ public final class PostgresDatabase: Database {
     }
 
     public func transaction<T: Sendable>(_ body: @Sendable (any DatabaseConnection) async throws -> T) async throws -> T {
-        let logger = self.logger
+        let logger = self.logger, names = self.names
         if let scope = TransactionScope.joining(self), let runner = scope.connection as? PostgresStatementRunner {
             return try await scope.savepoint(body) { sql in try await Self.uncancelled(sql, on: runner.connection, logger: logger) }
         }
@@ -98,7 +101,7 @@ public final class PostgresDatabase: Database {
             return try await client.withConnection { connection in
                 leased = true
                 let notes = TransactionNotes()
-                let runner = PostgresStatementRunner(connection: connection, logger: logger, notes: notes)
+                let runner = PostgresStatementRunner(connection: connection, logger: logger, names: names, notes: notes)
                 try await runner.query("BEGIN")
                 let value: T
                 do {
@@ -294,6 +297,8 @@ public final class PostgresDatabase: Database {
 struct PostgresStatementRunner: DatabaseConnection {
     let connection: PostgresConnection
     let logger: Logger
+    /// Which statements run by name (see ``PostgresStatementNames``).
+    let names: PostgresStatementNames
     /// Set inside a transaction.
     var notes: TransactionNotes? = nil
     var dialect: SQLDialect { .postgres }
@@ -304,33 +309,56 @@ struct PostgresStatementRunner: DatabaseConnection {
     @discardableResult
     func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
         var bindings = PostgresBindings(capacity: binds.count)
+        var types: [PostgresDataType] = []
+        types.reserveCapacity(binds.count)
         for value in binds {
             switch value {
-            case .null: bindings.appendNull()
-            case .integer(let v): bindings.append(v)
-            case .double(let v): bindings.append(v)
-            case .text(let v): bindings.append(v)
-            case .blob(let v): bindings.append(ByteBuffer(bytes: v))
+            case .null: bindings.appendNull(); types.append(.null)
+            case .integer(let v): bindings.append(v); types.append(.int8)
+            case .double(let v): bindings.append(v); types.append(.float8)
+            case .text(let v): bindings.append(v); types.append(.text)
+            case .blob(let v): bindings.append(ByteBuffer(bytes: v)); types.append(.bytea)
             }
         }
+        let name = notes?.hasFailedStatement == true ? nil : names.name(sql: sql, types: types)
         do {
-            let rows = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
-            var result: [SQLRow] = []
-            for try await row in rows {
-                var columns: [String] = []
-                var values: [SQLValue] = []
-                columns.reserveCapacity(row.count)
-                values.reserveCapacity(row.count)
-                for cell in row {
-                    columns.append(cell.columnName)
-                    values.append(try PostgresValueDecoder.decode(cell))
+            if let name {
+                let text = ReusedPostgresStatement.Text(name: name, sql: sql, types: types)
+                return try await ReusedPostgresStatement.$current.withValue(text) {
+                    try await Self.collect(connection.execute(ReusedPostgresStatement(bindings: bindings), logger: logger))
                 }
-                result.append(SQLRow(columns: columns, values: values))
             }
-            return result
+            return try await Self.collect(connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger))
         } catch let error as PSQLError {
-            throw PostgresDatabase.translate(error)
+            notes?.noteStatementFailed()
+            let translated = PostgresDatabase.translate(error)
+            // A schema change under a prepared statement that changes its result's columns fails
+            // it on this connection for good ("cached plan must not change result type"): close
+            // the connection, so the pool opens a fresh one.
+            if name != nil, let query = translated as? DatabaseQueryError, query.code == "0A000" {
+                try? await connection.close()
+            }
+            throw translated
+        } catch {
+            notes?.noteStatementFailed()
+            throw error
         }
+    }
+
+    private static func collect<Rows: AsyncSequence>(_ rows: Rows) async throws -> [SQLRow] where Rows.Element == PostgresRow {
+        var result: [SQLRow] = []
+        for try await row in rows {
+            var columns: [String] = []
+            var values: [SQLValue] = []
+            columns.reserveCapacity(row.count)
+            values.reserveCapacity(row.count)
+            for cell in row {
+                columns.append(cell.columnName)
+                values.append(try PostgresValueDecoder.decode(cell))
+            }
+            result.append(SQLRow(columns: columns, values: values))
+        }
+        return result
     }
 }
 

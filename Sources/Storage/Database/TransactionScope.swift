@@ -7,6 +7,7 @@ final class TransactionNotes: Sendable {
         var versions = false
         var pushes = false
         var broken = false
+        var failedStatement = false
         var actions: [@Sendable () -> Void] = []
     }
     private let state = Mutex(State())
@@ -22,6 +23,12 @@ final class TransactionNotes: Sendable {
     func dropActions(from mark: Int) { state.withLock { $0.actions.removeSubrange(mark...) } }
 
     var isBroken: Bool { state.withLock { $0.broken } }
+
+    /// A statement failed: on PostgreSQL the transaction may be aborted until a savepoint is
+    /// rolled back, and a statement prepared now would fail and stay failed on its connection
+    /// (postgres-nio remembers a failed preparation), so the rest of it runs unnamed.
+    func noteStatementFailed() { state.withLock { $0.failedStatement = true } }
+    var hasFailedStatement: Bool { state.withLock { $0.failedStatement } }
 
     /// What to do now that the transaction committed: advance `versions`, signal `pushDue`, run the actions.
     func committed(versions: VersionEpoch, pushDue: ChangeSignal) {
