@@ -131,6 +131,31 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Google Wallet: service-account OAuth, RS256 JWTs, the loyalty class/object REST client,
+        // save links and the ECv2SigningOnly save/delete callbacks. Sends only through a closure it
+        // is given.
+        .target(
+            name: "GoogleWallet",
+            dependencies: [
+                "Core",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
+        // A faithful Google Wallet (OAuth token endpoint, loyalty REST, quotas, faults, signed
+        // callbacks) for tests and `passline dev google-mock`; shares no code with GoogleWallet.
+        .target(
+            name: "GoogleWalletMock",
+            dependencies: [
+                "Core",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // Storage: one Store API on SQLite (default) and PostgreSQL; migrations.
         .target(
             name: "Storage",
@@ -171,6 +196,7 @@ let package = Package(
                 "Push",
                 "Distribution",
                 "Bitrix24",
+                "GoogleWallet",
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -200,6 +226,7 @@ let package = Package(
                 "APNsMock",
                 "DeviceFleet",
                 "Bitrix24Mock",
+                "GoogleWalletMock",
                 "Studio",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -262,12 +289,21 @@ let package = Package(
         .testTarget(name: "DistributionTests", dependencies: ["Core", "Distribution", "TestSupport"]),
         .testTarget(name: "Bitrix24Tests", dependencies: ["Bitrix24", "Bitrix24Mock", "Loyalty", "PassBuilder", "Core", "Distribution", "TestSupport"]),
         .testTarget(name: "LoyaltyTests", dependencies: ["Core", "Loyalty", "TestSupport"]),
+        .testTarget(
+            name: "GoogleWalletTests",
+            dependencies: [
+                "GoogleWallet", "GoogleWalletMock", "Core", "Distribution", "TestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The dev seeder belongs to the CLI (`passline dev seed`); the broadcast store's tests seed with it.
         .testTarget(name: "StorageTests", dependencies: ["Storage", "PassBuilder", "passline", "TestSupport"]),
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Core", "Server", "Storage", "PassBuilder", "Push", "APNsMock", "DeviceFleet", "Bitrix24", "Bitrix24Mock", "TestSupport", "passline",
+                "Core", "Server", "Storage", "PassBuilder", "Push", "APNsMock", "DeviceFleet", "Bitrix24", "Bitrix24Mock", "GoogleWallet", "GoogleWalletMock", "TestSupport", "passline",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

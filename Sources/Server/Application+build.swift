@@ -5,7 +5,7 @@ import Logging
 public func buildRouter(
     service: PassService, loyalty: LoyaltyService, distribution: DistributionService?, adminToken: String, metrics: ServerMetrics, maxBodyBytes: Int,
     deviceLog: DeviceLogSettings = DeviceLogSettings(), trustForwardedFor: Bool = false,
-    broadcasts: BroadcastRunner
+    broadcasts: BroadcastRunner, google: GoogleWalletService? = nil
 ) throws -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: UnexpectedErrorMiddleware())
@@ -15,12 +15,13 @@ public func buildRouter(
     OperationsRoutes<AppRequestContext>(service: service, metrics: metrics).register(on: router)
     // Public: the contract itself.
     OpenAPIRoute.register(on: router)
-    try PasslineAPI(passes: service, loyalty: loyalty, broadcasts: broadcasts, distribution: distribution)
+    try PasslineAPI(passes: service, loyalty: loyalty, broadcasts: broadcasts, distribution: distribution, google: google)
         .register(on: router, adminToken: adminToken, maxBodyBytes: maxBodyBytes)
     if let distribution {
         let pages = Pages()
-        LinkRoutes(distribution: distribution, pages: pages).register(on: router)
+        LinkRoutes(distribution: distribution, pages: pages, google: google).register(on: router)
         JoinRoutes(distribution: distribution, pages: pages).register(on: router)
     }
+    if let google { GoogleWalletRoutes(google: google, maxBodyBytes: maxBodyBytes).register(on: router) }
     return router
 }

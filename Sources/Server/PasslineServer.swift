@@ -2,6 +2,7 @@ import Bitrix24
 import Core
 import Distribution
 import Foundation
+import GoogleWallet
 import Hummingbird
 import Logging
 import NIOCore
@@ -26,6 +27,8 @@ public struct PasslineServer: Sendable {
     let bitrix24: Bitrix24Service
     /// What the Bitrix24 robots, events, webhooks and card tab do, through the services above.
     let bitrix24Actions: Bitrix24Actions
+    /// Google Wallet; nil when it is off.
+    public let google: GoogleWalletService?
     public let adminToken: String
     /// True when the admin token was generated now (print it once).
     public let adminTokenCreated: Bool
@@ -95,9 +98,15 @@ public struct PasslineServer: Sendable {
         let broadcasts = BroadcastRunner(
             store: BroadcastStore(database: database), outbox: PushOutboxStore(database: database), options: broadcastOptions, logger: logger,
             fetches: fetches, signer: service)
+        // Google Wallet's ids are known before any call: issuing a card makes its object's row in the same transaction.
+        let googleMapping = try configuration.google.map { google in
+            GoogleWalletMapping(
+                template: try service.factory(configuration.loyaltyTemplate).template, issuer: google.issuerID,
+                publicURL: configuration.resolvedPublicURL, defaultLanguage: program.program.sms?.locale ?? "ru")
+        }
         let loyalty = try LoyaltyService(
             ledger: LedgerStore(database: database), keys: APIKeyStore(database: database), passes: service, program: program,
-            template: configuration.loyaltyTemplate)
+            template: configuration.loyaltyTemplate, google: googleMapping.map(GoogleObjectIDs.init))
         let distribution = try makeDistribution(configuration, data: data, secret: secret, database: database, loyalty: loyalty, logger: logger)
         let push = try PushService.make(
             settings: configuration.push, signer: signer, developmentCertificates: devDir != nil, database: database, metrics: metrics, logger: logger)
@@ -106,12 +115,19 @@ public struct PasslineServer: Sendable {
             publicURL: configuration.resolvedPublicURL, http: CurlHTTPClient(), queued: ChangeSignal())
         let bitrix24Actions = Bitrix24Actions(
             loyalty: loyalty, distribution: distribution, broadcasts: broadcasts, store: bitrix24.store, onReopen: bitrix24.settings.onReopen)
+        var google: GoogleWalletService?
+        if var settings = configuration.google, let mapping = googleMapping {
+            if settings.origins.isEmpty { settings.origins = [configuration.resolvedPublicURL] }
+            let http = CurlHTTPClient()
+            google = GoogleWalletService(
+                configuration: settings, send: { try await http.send($0) }, database: database, loyalty: loyalty, mapping: mapping, logger: logger)
+        }
         if let reason = push.disabledReason {
             logger.notice("pushes are off: \(reason); changes wait in the outbox")
         }
         return PasslineServer(
             configuration: configuration, database: database, service: service, loyalty: loyalty, metrics: metrics, push: push, broadcasts: broadcasts,
-            distribution: distribution, bitrix24: bitrix24, bitrix24Actions: bitrix24Actions,
+            distribution: distribution, bitrix24: bitrix24, bitrix24Actions: bitrix24Actions, google: google,
             adminToken: admin.token, adminTokenCreated: admin.created, developmentCertificates: devDir)
     }
 
@@ -141,7 +157,7 @@ public struct PasslineServer: Sendable {
         let router = try buildRouter(
             service: service, loyalty: loyalty, distribution: distribution, adminToken: adminToken, metrics: metrics, maxBodyBytes: configuration.maxBodyBytes,
             deviceLog: configuration.deviceLog, trustForwardedFor: configuration.distribution.trustForwardedFor,
-            broadcasts: broadcasts)
+            broadcasts: broadcasts, google: google)
         let placement = Bitrix24Placement(
             service: bitrix24, actions: bitrix24Actions, http: bitrix24.http, pages: Pages(extra: ["bitrix24Placement": Bitrix24PlacementPage.template]))
         Bitrix24Routes(service: bitrix24, placement: placement).register(on: router)
@@ -156,6 +172,7 @@ public struct PasslineServer: Sendable {
             Bitrix24Worker(service: bitrix24, actions: bitrix24Actions, http: bitrix24.http, logger: logger),
         ]
         services.append(VersionListener(database: database))
+        if let google { services.append(GoogleWalletWorker(google: google)) }
         let fastPath = CachedPassFastPath(service: service, serverName: "Passline")
         let timeouts = (idle: TimeAmount(configuration.httpIdleTimeout), read: TimeAmount(configuration.httpReadTimeout))
         return Application(

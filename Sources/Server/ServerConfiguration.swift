@@ -1,3 +1,4 @@
+import GoogleWallet
 import Foundation
 
 /// Everything `passline serve` is configured with: environment variables, optionally on top of
@@ -36,6 +37,8 @@ public struct ServerConfiguration: Sendable {
     /// Download links, SMS and self-registration (see ``DistributionSettings``).
     public var distribution = DistributionSettings()
     public var bitrix24 = Bitrix24Settings()
+    /// Nil (the default) when Google Wallet is off.
+    public var google: GoogleWalletConfiguration?
     /// Limits of the devices' `POST /v1/log` (see ``DeviceLogSettings``).
     public var deviceLog = DeviceLogSettings()
 
@@ -43,6 +46,12 @@ public struct ServerConfiguration: Sendable {
 
     /// Every key with what it sets, for the README and `--help`.
     public static let keys: [(key: String, meaning: String)] = [
+        ("PASSLINE_GOOGLE_ISSUER_ID", "Google Wallet issuer id (numeric); with the service account, turns Google Wallet on"),
+        ("PASSLINE_GOOGLE_SERVICE_ACCOUNT", "path to the Google service account's JSON key (Wallet Object issuer access)"),
+        ("PASSLINE_GOOGLE_ORIGINS", "comma-separated sites allowed to show the Save to Google Wallet button (default: PASSLINE_PUBLIC_URL)"),
+        ("PASSLINE_GOOGLE_API_URL", "Google Wallet REST base (default https://walletobjects.googleapis.com/walletobjects/v1; tests point it at the mock)"),
+        ("PASSLINE_GOOGLE_TOKEN_URL", "Google's OAuth token endpoint (default https://oauth2.googleapis.com/token)"),
+        ("PASSLINE_GOOGLE_CALLBACK_KEYS", "path to Google's callback signing keys (the JSON of https://pay.google.com/gp/m/issuer/keys); unset: callbacks are refused"),
         ("PASSLINE_HTTP_HOST", "address to listen on (default 127.0.0.1)"),
         ("PASSLINE_HTTP_PORT", "port to listen on (default 8080)"),
         ("PASSLINE_PUBLIC_URL", "public base URL of this server: webServiceURL and links (default http://HOST:PORT)"),
@@ -138,6 +147,14 @@ public struct ServerConfiguration: Sendable {
         c.distribution = try DistributionSettings(values)
         c.deviceLog = try DeviceLogSettings(values)
         c.bitrix24 = try Bitrix24Settings(values)
+        do {
+            c.google = try GoogleWalletConfiguration.load(environment: values) { path in
+                guard let data = FileManager.default.contents(atPath: path) else { throw Invalid(description: "\(path): cannot be read") }
+                return Array(data)
+            }
+        } catch {
+            throw Invalid(description: "\(error)")
+        }
         return c
     }
 

@@ -11,8 +11,11 @@ public final class LoyaltyService: Sendable {
     let programFile: ProgramFile
     /// The template loyalty cards' passes are built from.
     public let template: String
+    /// Set when Google Wallet is on: a card is issued with its Google object's row.
+    let google: GoogleObjectIDs?
 
-    public init(ledger: LedgerStore, keys: APIKeyStore, passes: PassService, program: ProgramFile, template: String) throws {
+    init(ledger: LedgerStore, keys: APIKeyStore, passes: PassService, program: ProgramFile, template: String, google: GoogleObjectIDs?) throws {
+        self.google = google
         self.ledger = ledger
         self.keys = keys
         self.passes = passes
@@ -47,9 +50,22 @@ public final class LoyaltyService: Sendable {
         if variables["memberSince"] != nil { stored["memberSince"] = .string(now.formatted(.iso8601)) }
         if variables["promo"] != nil { stored["promo"] = .string("") }
         let tier = program.tier(new.tier ?? program.defaultTier)
-        return try await ledger.issueCard(
-            new, program: program, passTypeIdentifier: passes.passTypeIdentifier, template: template, variant: tier?.variant,
-            serialNumber: serial, passValues: stored, now: now
-        ).card
+        guard let google else {
+            return try await ledger.issueCard(
+                new, program: program, passTypeIdentifier: passes.passTypeIdentifier, template: template, variant: tier?.variant,
+                serialNumber: serial, passValues: stored, now: now
+            ).card
+        }
+        // One transaction: the card never stands without its Google object's row (due now, so the outbox inserts it).
+        let passTypeIdentifier = passes.passTypeIdentifier, template = self.template, passValues = stored
+        return try await ledger.database.transaction { _ in
+            let card = try await self.ledger.issueCard(
+                new, program: program, passTypeIdentifier: passTypeIdentifier, template: template, variant: tier?.variant,
+                serialNumber: serial, passValues: passValues, now: now
+            ).card
+            _ = try await GoogleWalletStore(database: self.ledger.database).ensureObject(
+                cardNumber: card.number, objectID: google.object(card.number), classID: google.class(tier?.variant), now: now)
+            return card
+        }
     }
 }

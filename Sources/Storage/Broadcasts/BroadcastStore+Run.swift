@@ -100,7 +100,8 @@ extension BroadcastStore {
     /// 3. lock their account rows (PostgreSQL, in id order);
     /// 4. grant the points: balances first, then one ledger entry per household with business
     ///    key `broadcast:{id}` for households that have none (the unique key backs this up);
-    /// 5. point their active cards at this broadcast (the promo text passes show);
+    /// 5. point their active cards at this broadcast (the promo text passes show), and queue the text
+    ///    as a message for their Google Wallet objects;
     /// 6. lock the pass rows (PostgreSQL, ordered), then record one push-due row per device push token and pass type (coalesced with any
     ///    pending row, keeping the earlier due time): due now, or with `holdSeconds` held as wave
     ///    `upper` until the caller has signed the wave's passes and releases them (or the hold lapses);
@@ -122,7 +123,7 @@ extension BroadcastStore {
             let pg = db.dialect == .postgres
             guard let row = try await db.query(
                 """
-                SELECT state, lease_owner, cursor, last_account_id, points, audience
+                SELECT state, lease_owner, cursor, last_account_id, points, audience, promo
                 FROM broadcasts WHERE id = $1\(pg ? " FOR UPDATE" : "")
                 """, [.integer(id)]
             ).first else { return .stopped }
@@ -133,6 +134,7 @@ extension BroadcastStore {
             let last = try row.int(3, "broadcasts.last_account_id")
             let points = try row.int(4, "broadcasts.points")
             let audience = try JSONValue(parsing: Array(row.text(5, "broadcasts.audience").utf8))
+            let promo = try row.text(6, "broadcasts.promo")
             let selection = BroadcastSelection(broadcastID: id, audience: audience)
 
             var boundary = SQLBinds()
@@ -179,6 +181,12 @@ extension BroadcastStore {
 "UPDATE cards SET broadcast_id = \(b.add(.integer(id))) WHERE status = 'active' AND \(cardRange(&b, "account_id")) AND account_id IN (SELECT a.id FROM accounts a WHERE \(h))"
             }
             let cards = try await db.changingRows(cardsSQL, cardsBinds)
+            if !promo.isEmpty {
+                // The cards' Google Wallet objects get the text as a message (the header is the program's name).
+                try await GoogleWalletStore.queueMessages(
+                    db, broadcastID: id, header: "", body: promo,
+                    passes: .broadcastBatch(selection, lo: cursor, hi: upper, activeCardsOnly: true), now: seconds)
+            }
 
             // With points every card of the household shows a new balance; without, only the active ones changed.
             let passes = PassSelection.broadcastBatch(selection, lo: cursor, hi: upper, activeCardsOnly: points <= 0)

@@ -52,10 +52,12 @@ public struct RegistryStore: Sendable {
     }
 
     /// The one pass stamper: takes the next update tag and stamps it, with a later modification
-    /// time, on `passes`. Call it as the last statement of a transaction: the counter row stays
+    /// time, on `passes`, and marks the cards' Google Wallet objects due. Call it as the last statement of a transaction: the counter row stays
     /// locked until commit, so on PostgreSQL it is one statement, keeping that window to the commit alone.
     @discardableResult
     static func stampPasses(_ db: any DatabaseConnection, _ passes: PassSelection, now: Int64) async throws -> Int64 {
+        // The cards' Google Wallet objects change with their passes (after the pass rows, before the counter).
+        try await GoogleWalletStore.noteChanged(db, passes, now: now)
         var b = SQLBinds()
         let seconds = b.add(.integer(now))
         let stamp = "modified_at = CASE WHEN \(seconds) > modified_at THEN \(seconds) ELSE modified_at + 1 END"

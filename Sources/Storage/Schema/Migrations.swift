@@ -154,6 +154,7 @@ public enum Migrations {
         bitrix24,
         bitrix24Mirror,
         waves,
+        googleWallet,
     ]
 
     /// Serializes migrating servers on PostgreSQL (SQLite's writer is serialized already).

@@ -10,6 +10,8 @@ enum PageStrings {
     static let ru: [String: String] = [
         "balance": "Баллы", "tier": "Уровень", "number": "Номер", "cardLabel": "Карта",
         "addToWallet": "Добавить в Apple Wallet",
+        "addToGoogleWallet": "Добавить в Google Кошелёк",
+        "googleDownTitle": "Google Кошелёк недоступен", "googleDownText": "Google Кошелёк сейчас не отвечает. Попробуйте через минуту.",
         "landingIntro": "Откройте эту страницу на iPhone, чтобы добавить карту в Wallet.",
         "scanHint": "Вы не на iPhone? Наведите камеру iPhone на этот код.",
         "joinedTitle": "Карта готова",
@@ -47,6 +49,8 @@ enum PageStrings {
     static let en: [String: String] = [
         "balance": "Points", "tier": "Tier", "number": "Number", "cardLabel": "Card",
         "addToWallet": "Add to Apple Wallet",
+        "addToGoogleWallet": "Add to Google Wallet",
+        "googleDownTitle": "Google Wallet unavailable", "googleDownText": "Google Wallet isn't answering now. Try again in a minute.",
         "landingIntro": "Open this page on your iPhone to add the card to Wallet.",
         "scanHint": "Not on your iPhone? Point the iPhone camera at this code.",
         "joinedTitle": "Your card is ready",

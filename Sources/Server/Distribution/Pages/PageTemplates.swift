@@ -68,6 +68,7 @@ enum PageTemplates {
 
     static let download = """
         <a class="wallet" href="{{downloadURL}}" id="add-to-wallet">\(walletGlyph)<span>{{t.addToWallet}}</span></a>
+        {{#googleURL}}<a class="wallet google" href="{{googleURL}}" id="add-to-google-wallet"><span>{{t.addToGoogleWallet}}</span></a>{{/googleURL}}
         <p class="hint">{{t.scanHint}}</p>
         <div class="qr" id="qr">{{{qrSVG}}}</div>
         <p class="url"><a href="{{url}}">{{url}}</a></p>

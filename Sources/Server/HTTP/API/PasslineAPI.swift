@@ -13,6 +13,8 @@ struct PasslineAPI: APIProtocol {
     let broadcasts: BroadcastRunner
     /// Nil when distribution is off: its operations answer 404.
     let distribution: DistributionService?
+    /// Nil when Google Wallet is off: its operation answers 404.
+    var google: GoogleWalletService? = nil
 
     /// Registers every operation on `router`, behind the API middlewares (outermost first):
     /// problem+json answers, authentication and scopes, path parameters, the body limit, idempotency keys, the
