@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import Loyalty
 import GoogleWallet
 import GoogleWalletMock
 import HTTPTypes
@@ -74,6 +75,15 @@ import TestSupport
             #expect(defaultClass["localizedIssuerName"]?["translatedValues"]?.arrayValue?.first?["value"]?.stringValue == "Chess school Gambit" ||
                     defaultClass["localizedIssuerName"]?["translatedValues"] != nil)
             #expect(classes.count == f.google.mapping.variants.count)
+            let links = defaultClass["linksModuleData"]?["uris"]?.arrayValue?.compactMap { $0["uri"]?.stringValue } ?? []
+            #expect(links.contains("https://gambit-chess.example"))
+            #expect(links.contains("tel:+74950000000"))
+            let modules = defaultClass["textModulesData"]?.arrayValue?.compactMap { $0["id"]?.stringValue } ?? []
+            #expect(modules.contains("rules") && !modules.contains("promo"), "per-card fields belong to the object: \(modules)")
+            // What Google can't show is said once, at start.
+            #expect(f.google.mapping.unmapped().contains { $0.hasPrefix("foregroundColor/labelColor") })
+            #expect(GoogleWalletMapping.hexColor("rgb(38, 50, 56)") == "#263238")
+            #expect(GoogleWalletMapping.hexColor("rgb(300, 0, 0)") == nil)
             // Again: 409, then an update.
             #expect(await f.google.syncClasses())
             #expect(f.mock.with { $0.count(.classUpdate) } >= classes.count)
@@ -250,6 +260,49 @@ import TestSupport
             #expect(save.status == .seeOther)
             #expect(save.headers[.location]?.hasPrefix("https://pay.google.com/gp/v/save/") == true)
             #expect(f.object(number) != nil)
+        }
+    }
+
+    /// Headless Chromium: the landing page shows "Add to Google Wallet" to an Android phone, and an
+    /// iPhone gets the pass instead of a page (so no button).
+    @Test func chromiumShowsTheGoogleButtonToAndroidNotToAnIPhone() async throws {
+        guard let chromium = Processes.find("chromium") ?? Processes.find("chromium-browser") else {
+            Issue.record("chromium is not installed: apt-get install chromium (.ci/run installs it)")
+            return
+        }
+        guard let python = Processes.find("python3") else { Issue.record("python3 is required"); return }
+        let account = try MockServiceAccount.generate()
+        let mock = GoogleWalletMockServer(wallet: MockWallet(issuerID: Self.issuer))
+        mock.with { $0.register(account) }
+        try await mock.withRunning(logger: TestEnvironment.logger) { endpoints in
+            let dir = try TestEnvironment.temporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let port = Receiver.closedPort()
+            var configuration = TestServer.configuration(dataDirectory: dir, databaseURL: "sqlite:\(dir.appendingPathComponent("passline.sqlite").path)")
+            configuration.port = port
+            configuration.publicURL = "http://127.0.0.1:\(port)"
+            configuration.google = GoogleWalletConfiguration(
+                issuerID: GoogleIssuerID(Self.issuer)!, account: try GoogleServiceAccount(json: account.keyFile),
+                origins: ["http://127.0.0.1:\(port)"], apiURL: endpoints.apiURL, tokenURL: endpoints.tokenURL)
+            let config = configuration
+            try await BrowserTests.serving(config) { server in
+                let card = try await server.loyalty.issue(NewCard(name: "Daria", phone: try PhoneNumber(parsing: "+79165550909")))
+                let link = try await server.distribution.issueLink(for: card, household: false)
+                let output = dir.appendingPathComponent("google-browser.json")
+                try FileManager.default.createDirectory(at: BrowserTests.screenshots, withIntermediateDirectories: true)
+                let status = try await Processes.runAsync(python, [
+                    TestEnvironment.repoRoot.appendingPathComponent("scripts/google-button-browser-test.py").path,
+                    "--link", link.url, "--out", BrowserTests.screenshots.path, "--chromium", chromium,
+                ], output: output)
+                let text = try String(contentsOf: output, encoding: .utf8)
+                let report = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "the script printed: \(text)")
+                #expect(status == 0, "\(report["error"] ?? "?")")
+                #expect((report["androidUserAgent"] as? String)?.contains("Android") == true)
+                #expect(report["androidGoogleHref"] as? String == link.url + "/google")
+                #expect((report["androidGoogleText"] as? String)?.contains("Google") == true)
+                #expect(report["androidAppleButton"] as? Bool == true)
+                #expect(report["iphoneGoogleButton"] as? Bool == false)
+            }
         }
     }
 }

@@ -102,6 +102,10 @@ public final class GoogleWalletService: Sendable {
             }
         } else {
             outcome = await client.insertObject(object)
+            if case .notFound = outcome, await syncClasses() {
+                // Its class isn't there yet (a card saved while the start's class sync is still under way).
+                outcome = await client.insertObject(object)
+            }
             if case .conflict = outcome { outcome = await client.patchObject(id: object.id, patch) }
         }
         switch outcome {
