@@ -197,6 +197,28 @@ import TestSupport
         }
     }
 
+    @Test func aBadGoogleSettingStopsTheStartWithOneLine() throws {
+        let dir = try TestEnvironment.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let key = dir.appendingPathComponent("key.json")
+        try Data(try MockServiceAccount.generate().keyFile).write(to: key)
+        func refusal(_ environment: [String: String]) -> String? {
+            do { _ = try ServerConfiguration.load(environment: environment); return nil } catch { return error.description }
+        }
+        let notNumeric = refusal(["PASSLINE_GOOGLE_ISSUER_ID": "issuer-1", "PASSLINE_GOOGLE_SERVICE_ACCOUNT": key.path])
+        #expect(notNumeric?.contains("PASSLINE_GOOGLE_ISSUER_ID") == true, "\(notNumeric ?? "accepted")")
+        let alone = refusal(["PASSLINE_GOOGLE_ISSUER_ID": Self.issuer])
+        #expect(alone?.contains("PASSLINE_GOOGLE_SERVICE_ACCOUNT") == true, "\(alone ?? "accepted")")
+        let garbage = dir.appendingPathComponent("garbage.json")
+        try Data("{\"type\":\"service_account\",\"private_key\":\"-----BEGIN PRIVATE KEY-----\\nnot a key\"}".utf8).write(to: garbage)
+        let badKey = refusal(["PASSLINE_GOOGLE_ISSUER_ID": Self.issuer, "PASSLINE_GOOGLE_SERVICE_ACCOUNT": garbage.path])
+        #expect(badKey != nil && badKey?.contains("\n") == false && badKey?.contains("not a key") == false, "\(badKey ?? "accepted")")
+        for line in [notNumeric, alone, badKey].compactMap({ $0 }) { #expect(!line.contains("\n")) }
+        let on = try ServerConfiguration.load(environment: ["PASSLINE_GOOGLE_ISSUER_ID": Self.issuer, "PASSLINE_GOOGLE_SERVICE_ACCOUNT": key.path])
+        #expect(on.google?.issuerID.value == Self.issuer)
+        #expect(try ServerConfiguration.load(environment: [:]).google == nil)
+    }
+
     @Test func withoutGoogleNothingShows() async throws {
         try await TestServer.run(.sqlite) { s, client in
             #expect(s.server.google == nil)
@@ -260,8 +282,26 @@ import TestSupport
             #expect(save.status == .seeOther)
             #expect(save.headers[.location]?.hasPrefix("https://pay.google.com/gp/v/save/") == true)
             #expect(f.object(number) != nil)
+
+            // A household link saves each of its cards: one JWT, every object, each inserted first.
+            let second = try await f.api.issueNumber("Daria's son", phone: "+7 916 555-08-08")
+            let household = try await f.api.post("/cards/\(number)/link", #"{"household":true}"#)
+            #expect(household.status == .created, "\(household.text)")
+            let householdPath = String(try #require(household.json?["url"]?.stringValue).dropFirst("https://passes.example.com".count))
+            let both = try await f.client.execute(uri: householdPath + "/google", method: .get)
+            #expect(both.status == .seeOther)
+            let jwt = try #require(both.headers[.location]?.split(separator: "/").last)
+            let claims = try JSONValue(parsing: Array(try #require(Base64URL.decode(String(jwt.split(separator: ".")[1])))))
+            let ids = claims["payload"]?["loyaltyObjects"]?.arrayValue?.compactMap { $0["id"]?.stringValue } ?? []
+            #expect(Set(ids) == [f.objectID(number), f.objectID(second)])
+            #expect(f.object(second) != nil)
         }
     }
+}
+
+/// The Google Wallet button in a real browser; runs in the test command's second pass (one at a time).
+@Suite(.serialized) struct GoogleWalletBrowserTests {
+    static let issuer = GoogleWalletServerTests.issuer
 
     /// Headless Chromium: the landing page shows "Add to Google Wallet" to an Android phone, and an
     /// iPhone gets the pass instead of a page (so no button).
