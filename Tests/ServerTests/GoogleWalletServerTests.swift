@@ -9,6 +9,7 @@ import HummingbirdTesting
 import NIOCore
 import PassBuilder
 import Storage
+import Synchronization
 import Testing
 import TestSupport
 
@@ -136,6 +137,40 @@ import TestSupport
             try await f.api.apply(number, #"{"type":"purchase","amount":"100.00","businessKey":"lost"}"#)
             let after = try await f.api.balance(number)
             try await f.eventually("re-inserted") { f.object(number)?["loyaltyPoints"]?["balance"]?["int"]?.intValue == after }
+        }
+    }
+
+    /// What Google must get is in the database from the change's commit on: a server that stops
+    /// with Google unreachable leaves it to the next one.
+    @Test(arguments: Engine.allCases)
+    func whatWasDueSurvivesARestart(_ engine: Engine) async throws {
+        let account = try MockServiceAccount.generate()
+        let mock = GoogleWalletMockServer(wallet: MockWallet(issuerID: Self.issuer))
+        mock.with { $0.register(account) }
+        let dir = try TestEnvironment.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = try await TestEnvironment.databaseURL(engine, in: dir)
+        try await mock.withRunning(logger: TestEnvironment.logger) { endpoints in
+            let configuration = GoogleWalletConfiguration(
+                issuerID: GoogleIssuerID(Self.issuer)!, account: try GoogleServiceAccount(json: account.keyFile),
+                apiURL: endpoints.apiURL, tokenURL: endpoints.tokenURL)
+            mock.with { $0.down = true }
+            let number = Mutex("")
+            try await TestServer.run(engine, databaseURL: url, dataDirectory: dir, configure: { $0.google = configuration }) { s, client in
+                let api = LoyaltyAPI(s, client)
+                let issued = try await api.issueNumber("Egor", phone: "+7 916 555-09-09")
+                try await api.apply(issued, #"{"type":"purchase","amount":"700.00","businessKey":"restart"}"#)
+                number.withLock { $0 = issued }
+            }
+            let card = number.withLock { $0 }
+            #expect(mock.with { $0.objects.isEmpty })
+            mock.with { $0.down = false }
+            try await TestServer.run(engine, databaseURL: url, dataDirectory: dir, configure: { $0.google = configuration }) { s, client in
+                let f = Fixture(s: s, client: client, mock: mock)
+                _ = try await s.server.database.transaction { db in try await db.query("UPDATE google_objects SET due_at = 0") } // skip the back-off
+                let balance = try await f.api.balance(card)
+                try await f.eventually("the next server sends it") { f.object(card)?["loyaltyPoints"]?["balance"]?["int"]?.intValue == balance }
+            }
         }
     }
 
