@@ -162,6 +162,24 @@ public final class SQLiteDatabase: Database {
         }
     }
 
+    /// Writes a consistent copy of the database to `path` (which must not exist) with `VACUUM
+    /// INTO`, which reads one snapshot while other connections and processes go on writing. It runs
+    /// on a connection of its own: the readers are `query_only`, and `VACUUM` can't run inside the
+    /// writer's transactions.
+    public func backup(to path: String) async throws {
+        guard case .file(let source) = storage else { throw DatabaseError("an in-memory SQLite database has nothing to back up") }
+        let connection = try await SQLiteConnection.open(
+            storage: .file(path: source), threadPool: threadPool, logger: logger, on: MultiThreadedEventLoopGroup.singleton.any())
+        do {
+            try await Self.execute("PRAGMA busy_timeout = 5000", [], on: connection)
+            try await Self.execute("VACUUM INTO $1", [.text(path)], on: connection)
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+        try await connection.close()
+    }
+
     // MARK: Database
 
     public func read<T: Sendable>(_ body: @Sendable (any DatabaseConnection) async throws -> T) async throws -> T {
