@@ -108,8 +108,15 @@ import TestSupport
             try await f.eventually("blocked is INACTIVE") { f.object(number)?["state"]?.stringValue == "INACTIVE" }
             #expect(try await f.api.post("/cards/\(number)/unblock", "").status == .ok)
             try await f.eventually("unblocked is ACTIVE") { f.object(number)?["state"]?.stringValue == "ACTIVE" }
-            let record = try #require(try await f.google.store.object(cardNumber: number))
-            #expect(record.syncState == "synced")
+            // The worker in the background may hold the row while it records the send: wait for it.
+            var state = ""
+            for _ in 0..<200 {
+                state = try await f.google.store.object(cardNumber: number)?.syncState ?? ""
+                if state == "synced" { break }
+                await f.drain()
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(state == "synced")
         }
     }
 
