@@ -52,6 +52,9 @@ struct GoogleWalletMapping: Sendable {
 
     func text(_ key: String, _ language: String) -> String { strings[language]?[key] ?? key }
 
+    /// A broadcast message's header: the program's name as the pass shows it (its logo text).
+    var messageHeader: String { text(template.passJSON["logoText"]?.stringValue ?? template.name, defaultLanguage) }
+
     func localized(_ key: String) -> GoogleLocalizedString {
         let others = strings.keys.filter { $0 != defaultLanguage }.sorted()
         return GoogleLocalizedString(
@@ -192,11 +195,11 @@ struct GoogleWalletMapping: Sendable {
         let ignored: Set<String> = [
             "formatVersion", "serialNumber", "passTypeIdentifier", "teamIdentifier", "organizationName", "description", "logoText",
             "backgroundColor", "storeCard", "barcodes", "barcode", "webServiceURL", "authenticationToken",
+            "foregroundColor", "labelColor", // reported together below
         ]
         for key in (tree.objectValue ?? [:]).keys.sorted() where !ignored.contains(key) {
             out.append("\(key) (Google Wallet has no such field)")
         }
-        if tree["foregroundColor"] != nil || tree["labelColor"] != nil { out.removeAll { $0.hasPrefix("foregroundColor") || $0.hasPrefix("labelColor") } }
         for field in fields(tree) {
             if field.templateValue.contains("{{") && field.detectors.contains(where: { $0 != "PKDataDetectorTypeAddress" }) {
                 out.append("field \(field.key): per-card links are shown as text")

@@ -141,7 +141,7 @@ public final class GoogleWalletService: Sendable {
             return
         }
         let notify = message.notifiedToday < Self.notificationsPerDay
-        let header = message.header.isEmpty ? mapping.text(mapping.template.passJSON(variant: nil)["logoText"]?.stringValue ?? "", mapping.defaultLanguage) : message.header
+        let header = message.header.isEmpty ? mapping.messageHeader : message.header
         let google = GoogleMessage(
             header: header, body: message.body, id: "broadcast-\(message.broadcastID)", messageType: notify ? .textAndNotify : .text)
         switch await client.addMessage(objectID: objectID, message: google) {
