@@ -17,12 +17,14 @@ public enum EntryKind: String, Sendable, Codable, CaseIterable {
     case broadcast
     /// A correction by an operator, either sign.
     case adjustment
+    /// The balance carried over from an earlier program when its client base is imported (credit).
+    case opening
 
-    /// Whether an entry of this kind may carry `points`: welcome, accrual and purchase entries
+    /// Whether an entry of this kind may carry `points`: welcome, accrual, purchase and opening entries
     /// credit (≥ 0), debits spend (< 0); reversal, broadcast and adjustment entries take either sign.
     public func allows(points: Int64) -> Bool {
         switch self {
-        case .welcome, .accrual, .purchase: return points >= 0
+        case .welcome, .accrual, .purchase, .opening: return points >= 0
         case .debit: return points < 0
         case .reversal, .broadcast, .adjustment: return true
         }

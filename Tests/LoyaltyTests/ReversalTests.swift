@@ -61,12 +61,12 @@ struct ReversalTests {
 
     @Test func entryKindRawValuesAreStable() {
         // Stored in the database: renaming a case would orphan existing rows.
-        #expect(EntryKind.allCases.map(\.rawValue) == ["welcome", "accrual", "purchase", "debit", "reversal", "broadcast", "adjustment"])
+        #expect(EntryKind.allCases.map(\.rawValue) == ["welcome", "accrual", "purchase", "debit", "reversal", "broadcast", "adjustment", "opening"])
     }
 
     @Test func entryKindSigns() {
-        #expect(EntryKind.allCases.filter { $0.allows(points: 1) } == [.welcome, .accrual, .purchase, .reversal, .broadcast, .adjustment])
+        #expect(EntryKind.allCases.filter { $0.allows(points: 1) } == [.welcome, .accrual, .purchase, .reversal, .broadcast, .adjustment, .opening])
         #expect(EntryKind.allCases.filter { $0.allows(points: -1) } == [.debit, .reversal, .broadcast, .adjustment])
-        #expect(EntryKind.allCases.filter { $0.allows(points: 0) } == [.welcome, .accrual, .purchase, .reversal, .broadcast, .adjustment])
+        #expect(EntryKind.allCases.filter { $0.allows(points: 0) } == [.welcome, .accrual, .purchase, .reversal, .broadcast, .adjustment, .opening])
     }
 }

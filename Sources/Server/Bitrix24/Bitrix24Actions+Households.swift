@@ -62,7 +62,7 @@ extension Bitrix24Actions {
         let key = "webform:\(document)"
         guard try await !store.isDone(key) else { return }
         var card = try await loyalty.cards(phone: phone).first
-        if card == nil { card = try await loyalty.issue(NewCard(name: name ?? phone.e164, phone: phone)) }
+        if card == nil { card = try await loyalty.issue(NewCard(name: name ?? phone.e164, phone: phone, source: .bitrix24)) }
         guard let card else { return }
         _ = try await distribution.queueLinkSms(for: card, household: false)
         _ = try await store.markDone(key)

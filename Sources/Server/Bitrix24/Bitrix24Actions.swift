@@ -39,7 +39,7 @@ struct Bitrix24Actions: Sendable {
             if let card = try await loyalty.cards(phone: phone).first {
                 return try await issued(card, existing: true)
             }
-            let card = try await loyalty.issue(NewCard(name: name ?? phone.e164, phone: phone))
+            let card = try await loyalty.issue(NewCard(name: name ?? phone.e164, phone: phone, source: .bitrix24))
             return try await issued(card, existing: false)
         case .cardCheck(let phone, let amount):
             let found: [CardRecord]

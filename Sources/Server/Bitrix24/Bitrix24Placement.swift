@@ -92,7 +92,7 @@ struct Bitrix24Placement: Sendable {
         case "issue":
             guard let phone = try await actions.phones(of: document, client: client).first else { throw Bitrix24Actions.Refused(message: t["noPhone"]!) }
             if let card = try await actions.loyalty.cards(phone: phone).first { return (true, t["issuedAlready"]! + " " + card.number) }
-            let card = try await actions.loyalty.issue(NewCard(name: try await actions.name(of: document, client: client) ?? phone.e164, phone: phone))
+            let card = try await actions.loyalty.issue(NewCard(name: try await actions.name(of: document, client: client) ?? phone.e164, phone: phone, source: .bitrix24))
             return (true, t["issued"]! + " " + card.number)
         case "sms":
             guard let card = try await actions.cards(of: document, client: client).first else { throw Bitrix24Actions.Refused(message: t["noCard"]!) }

@@ -186,7 +186,7 @@ extension DistributionService {
                     if !issued.contains(same) { issued.append(same) }
                     continue
                 }
-                let card = try await loyalty.issue(NewCard(name: person, phone: phone), now: now)
+                let card = try await loyalty.issue(NewCard(name: person, phone: phone, source: .join), now: now)
                 existing.append(card)
                 issued.append(card)
             }

@@ -278,6 +278,7 @@ public struct DistributionStore: Sendable {
         let (counter, stamp) = download ? ("downloads", "last_downloaded_at") : ("opens", "last_opened_at")
         _ = try await database.transaction { db in
             try await db.query("UPDATE download_links SET \(counter) = \(counter) + 1, \(stamp) = $1 WHERE id = $2", [.integer(Self.seconds(now)), .integer(linkID)])
+            try await ActivityLog.record(db, download ? .linkDownload : .linkOpen, at: Self.seconds(now))
         }
     }
 

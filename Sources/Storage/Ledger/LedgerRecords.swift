@@ -103,12 +103,27 @@ public struct NewCard: Sendable, Hashable {
     /// A supplied (plastic) number; nil generates a virtual one when the program allows.
     public var number: String?
     public var tier: String?
+    /// Where the card came from, for the reports.
+    public var source: CardSource
 
-    public init(name: String, phone: PhoneNumber, externalID: String? = nil, number: String? = nil, tier: String? = nil) {
+    public init(name: String, phone: PhoneNumber, externalID: String? = nil, number: String? = nil, tier: String? = nil, source: CardSource = .api) {
         self.name = name
         self.phone = phone
         self.externalID = externalID
         self.number = number
         self.tier = tier
+        self.source = source
     }
+}
+
+/// How a card was issued: the reports count cards per source.
+public enum CardSource: String, Sendable, Hashable, CaseIterable {
+    /// `POST /api/v1/cards` (a CRM's own integration, an operator).
+    case api
+    /// The self-registration page, `/join`.
+    case join
+    /// The Bitrix24 application: a robot, the card tab, a contact's household.
+    case bitrix24
+    /// An import of an existing client base.
+    case `import`
 }

@@ -164,11 +164,11 @@ public struct LedgerStore: Sendable {
                 [.text(passTypeIdentifier), .text(serialNumber), .text(template), variant.map(SQLValue.text) ?? .null, RegistryStore.json(passValues), .integer(seconds)])
             try await db.query(
                 """
-                INSERT INTO cards (number, account_id, suffix, name, external_id, status, pass_type_id, serial_number, created_at)
-                VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $8)
+                INSERT INTO cards (number, account_id, suffix, name, external_id, status, pass_type_id, serial_number, created_at, source)
+                VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $8, $9)
                 """,
                 [.text(number), .integer(accountID), suffix.map { .integer(Int64($0)) } ?? .null, .text(new.name), new.externalID.map(SQLValue.text) ?? .null,
-                 .text(passTypeIdentifier), .text(serialNumber), .integer(seconds)])
+                 .text(passTypeIdentifier), .text(serialNumber), .integer(seconds), .text(new.source.rawValue)])
             guard let card = try await cards(db, where: "c.number = $1", [.text(number)]).first else { throw LedgerError.cardNotFound(number) }
             // The household's other cards show the same balance: with a welcome grant they all changed.
             if entries.isEmpty {

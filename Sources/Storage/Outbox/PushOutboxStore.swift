@@ -223,11 +223,13 @@ public struct PushOutboxStore: Sendable {
     /// the devices left without registrations.
     static func unregister(_ db: any DatabaseConnection, push: DuePush, before: Date?) async throws {
         let cutoff = before.map { Int64(($0.timeIntervalSince1970).rounded(.down)) } ?? Int64.max
-        try await db.query(
+        let removed = try await db.query(
             """
             DELETE FROM registrations WHERE pass_type_id = $1 AND created_at < $2
                 AND device_library_id IN (SELECT device_library_id FROM devices WHERE push_token = $3)
+            RETURNING 1
             """, [.text(push.passTypeIdentifier), .integer(cutoff), .text(push.pushToken)])
+        try await ActivityLog.record(db, .removal, platform: push.client, count: removed.count, at: Int64(Date().timeIntervalSince1970))
         try await db.query(
             """
             DELETE FROM devices WHERE push_token = $1

@@ -153,7 +153,9 @@ public struct RegistryStore: Sendable {
                 ON CONFLICT (device_library_id, pass_type_id, serial_number) DO NOTHING RETURNING 1
                 """,
                 [.text(deviceLibraryIdentifier), .text(passTypeIdentifier), .text(serialNumber), seconds])
-            return inserted.isEmpty ? .existing : .created
+            if inserted.isEmpty { return .existing }
+            try await ActivityLog.record(db, .install, platform: client, at: Int64(now.timeIntervalSince1970))
+            return .created
         }
     }
 
@@ -180,11 +182,17 @@ public struct RegistryStore: Sendable {
 
     /// Removes a registration, and the device once it has none left. Returns whether it existed.
     @discardableResult
-    public func unregister(deviceLibraryIdentifier: String, passTypeIdentifier: String, serialNumber: String) async throws -> Bool {
+    public func unregister(deviceLibraryIdentifier: String, passTypeIdentifier: String, serialNumber: String, now: Date = Date()) async throws -> Bool {
         try await database.transaction { db in
             let removed = try await db.query(
-                "DELETE FROM registrations WHERE device_library_id = $1 AND pass_type_id = $2 AND serial_number = $3 RETURNING 1",
+                """
+                DELETE FROM registrations WHERE device_library_id = $1 AND pass_type_id = $2 AND serial_number = $3
+                RETURNING (SELECT client FROM devices WHERE device_library_id = $1)
+                """,
                 [.text(deviceLibraryIdentifier), .text(passTypeIdentifier), .text(serialNumber)])
+            if let row = removed.first {
+                try await ActivityLog.record(db, .removal, platform: try? row.value(0, "devices.client") as WalletClient, at: Int64(now.timeIntervalSince1970))
+            }
             try await db.query(
                 "DELETE FROM devices WHERE device_library_id = $1 AND NOT EXISTS (SELECT 1 FROM registrations WHERE device_library_id = $1)",
                 [.text(deviceLibraryIdentifier)])

@@ -155,6 +155,7 @@ public enum Migrations {
         bitrix24Mirror,
         waves,
         googleWallet,
+        reports,
     ]
 
     /// Serializes migrating servers on PostgreSQL (SQLite's writer is serialized already).
