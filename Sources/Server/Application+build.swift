@@ -5,7 +5,7 @@ import Logging
 public func buildRouter(
     service: PassService, loyalty: LoyaltyService, distribution: DistributionService?, adminToken: String, metrics: ServerMetrics, maxBodyBytes: Int,
     deviceLog: DeviceLogSettings = DeviceLogSettings(), trustForwardedFor: Bool = false,
-    broadcasts: BroadcastRunner, google: GoogleWalletService? = nil
+    broadcasts: BroadcastRunner, google: GoogleWalletService? = nil, reports: ReportService, imports: ImportService
 ) throws -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: UnexpectedErrorMiddleware())
@@ -15,7 +15,7 @@ public func buildRouter(
     OperationsRoutes<AppRequestContext>(service: service, metrics: metrics).register(on: router)
     // Public: the contract itself.
     OpenAPIRoute.register(on: router)
-    try PasslineAPI(passes: service, loyalty: loyalty, broadcasts: broadcasts, distribution: distribution, google: google)
+    try PasslineAPI(passes: service, loyalty: loyalty, broadcasts: broadcasts, distribution: distribution, google: google, reports: reports, imports: imports)
         .register(on: router, adminToken: adminToken, maxBodyBytes: maxBodyBytes)
     if let distribution {
         let pages = Pages()

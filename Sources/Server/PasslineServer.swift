@@ -29,6 +29,10 @@ public struct PasslineServer: Sendable {
     let bitrix24Actions: Bitrix24Actions
     /// Google Wallet; nil when it is off.
     public let google: GoogleWalletService?
+    /// The program's figures over a period.
+    public let reports: ReportService
+    /// Imports of an existing client base, and exports.
+    public let imports: ImportService
     public let adminToken: String
     /// True when the admin token was generated now (print it once).
     public let adminTokenCreated: Bool
@@ -122,12 +126,14 @@ public struct PasslineServer: Sendable {
             google = GoogleWalletService(
                 configuration: settings, send: { try await http.send($0) }, database: database, loyalty: loyalty, mapping: mapping, logger: logger)
         }
+        let reports = ReportService(database: database, loyalty: loyalty)
+        let imports = ImportService(database: database, loyalty: loyalty, logger: logger)
         if let reason = push.disabledReason {
             logger.notice("pushes are off: \(reason); changes wait in the outbox")
         }
         return PasslineServer(
             configuration: configuration, database: database, service: service, loyalty: loyalty, metrics: metrics, push: push, broadcasts: broadcasts,
-            distribution: distribution, bitrix24: bitrix24, bitrix24Actions: bitrix24Actions, google: google,
+            distribution: distribution, bitrix24: bitrix24, bitrix24Actions: bitrix24Actions, google: google, reports: reports, imports: imports,
             adminToken: admin.token, adminTokenCreated: admin.created, developmentCertificates: devDir)
     }
 
@@ -157,7 +163,7 @@ public struct PasslineServer: Sendable {
         let router = try buildRouter(
             service: service, loyalty: loyalty, distribution: distribution, adminToken: adminToken, metrics: metrics, maxBodyBytes: configuration.maxBodyBytes,
             deviceLog: configuration.deviceLog, trustForwardedFor: configuration.distribution.trustForwardedFor,
-            broadcasts: broadcasts, google: google)
+            broadcasts: broadcasts, google: google, reports: reports, imports: imports)
         let placement = Bitrix24Placement(
             service: bitrix24, actions: bitrix24Actions, http: bitrix24.http, pages: Pages(extra: ["bitrix24Placement": Bitrix24PlacementPage.template]))
         Bitrix24Routes(service: bitrix24, placement: placement).register(on: router)

@@ -15,6 +15,8 @@ struct PasslineAPI: APIProtocol {
     let distribution: DistributionService?
     /// Nil when Google Wallet is off: its operation answers 404.
     var google: GoogleWalletService? = nil
+    let reports: ReportService
+    let imports: ImportService
 
     /// Registers every operation on `router`, behind the API middlewares (outermost first):
     /// problem+json answers, authentication and scopes, path parameters, the body limit, idempotency keys, the
