@@ -126,7 +126,7 @@ public struct PasslineServer: Sendable {
             google = GoogleWalletService(
                 configuration: settings, send: { try await http.send($0) }, database: database, loyalty: loyalty, mapping: mapping, logger: logger)
         }
-        let reports = ReportService(database: database, loyalty: loyalty)
+        let reports = ReportService(database: database, loyalty: loyalty, crmContacts: CRMContactCount(bitrix24: bitrix24))
         let imports = ImportService(database: database, loyalty: loyalty, logger: logger)
         if let reason = push.disabledReason {
             logger.notice("pushes are off: \(reason); changes wait in the outbox")
