@@ -156,6 +156,7 @@ public enum Migrations {
         waves,
         googleWallet,
         reports,
+        admin,
     ]
 
     /// Serializes migrating servers on PostgreSQL (SQLite's writer is serialized already).
