@@ -178,6 +178,7 @@ public struct PasslineServer: Sendable {
             Bitrix24Worker(service: bitrix24, actions: bitrix24Actions, http: bitrix24.http, logger: logger),
         ]
         services.append(VersionListener(database: database))
+        services.append(ImportWorker(imports: imports))
         if let google { services.append(GoogleWalletWorker(google: google)) }
         let fastPath = CachedPassFastPath(service: service, serverName: "Passline")
         let timeouts = (idle: TimeAmount(configuration.httpIdleTimeout), read: TimeAmount(configuration.httpReadTimeout))

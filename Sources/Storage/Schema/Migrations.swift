@@ -156,6 +156,7 @@ public enum Migrations {
         waves,
         googleWallet,
         reports,
+        imports,
         admin,
     ]
 

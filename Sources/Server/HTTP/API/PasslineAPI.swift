@@ -29,7 +29,7 @@ struct PasslineAPI: APIProtocol {
                 ProblemMiddleware(),
                 APIAuthMiddleware(adminToken: adminToken, keys: loyalty.keys),
                 PathSegmentsMiddleware(),
-                BodyLimitMiddleware(maxBodyBytes: maxBodyBytes, overrides: [Operations.CreateBroadcast.id: BroadcastsAPI.maxBody]),
+                BodyLimitMiddleware(maxBodyBytes: maxBodyBytes, overrides: [Operations.CreateBroadcast.id: BroadcastsAPI.maxBody, Operations.CreateImport.id: ImportsAPI.maxBody]),
                 IdempotencyMiddleware(database: loyalty.ledger.database),
                 ExplicitNullsMiddleware(plans: NullPlan.plans(in: OpenAPIRoute.document)),
                 PlainHeadersMiddleware(),
