@@ -23,5 +23,6 @@ public func buildRouter(
         JoinRoutes(distribution: distribution, pages: pages).register(on: router)
     }
     if let google { GoogleWalletRoutes(google: google, maxBodyBytes: maxBodyBytes).register(on: router) }
+    AdminRoutes(service: service, loyalty: loyalty, reports: reports, google: google, adminToken: adminToken, trustForwardedFor: trustForwardedFor).register(on: router)
     return router
 }
