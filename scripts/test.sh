@@ -6,10 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # The distribution tests use Debian's chromium (the browser test), zbarimg (an independent QR
 # decoder) and rsvg-convert (SVG to PNG): installed here when missing (as root, or with sudo).
-# The mock APNs tests drive it with curl and h2load (nghttp2-client).
-tools=(chromium:chromium zbarimg:zbar-tools rsvg-convert:librsvg2-bin curl:curl h2load:nghttp2-client)
+# The mock APNs tests drive it with curl and h2load (nghttp2-client); the proxy test puts nginx in
+# front of two servers.
+tools=(chromium:chromium zbarimg:zbar-tools rsvg-convert:librsvg2-bin curl:curl h2load:nghttp2-client nginx:nginx)
 missing=()
-for t in "${tools[@]}"; do command -v "${t%%:*}" >/dev/null 2>&1 || missing+=("${t#*:}"); done
+for t in "${tools[@]}"; do PATH="$PATH:/usr/sbin" command -v "${t%%:*}" >/dev/null 2>&1 || missing+=("${t#*:}"); done
 if ((${#missing[@]})); then
   sudo=""
   if [ "$(id -u)" -ne 0 ]; then sudo="sudo -n"; fi
@@ -23,6 +24,6 @@ swift build --build-tests
 # pass on a 2-core machine, so they run after it, on their own — one at a time: each drives
 # hundreds of concurrent streams or processes itself, and side by side (h2load, curl, chromium,
 # a kill -9) they made each other's deadlines and GOAWAY races flaky (one at a time the pass takes about a minute).
-heavy='PushTests\.|PushCrashTests|PushEndToEndTests|BrowserTests|GoogleWalletBrowserTests|IdempotencyCrashTests|DeviceLogTests|ConnectionTimeoutTests'
+heavy='PushTests\.|PushCrashTests|BehindProxyTests|PushEndToEndTests|BrowserTests|GoogleWalletBrowserTests|IdempotencyCrashTests|DeviceLogTests|ConnectionTimeoutTests'
 scripts/with-postgres.sh bash -c "swift test --skip-build --skip '$heavy' && swift test --skip-build --no-parallel --filter '$heavy'"
 scripts/schemathesis.sh
