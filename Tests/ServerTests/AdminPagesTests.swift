@@ -58,6 +58,7 @@ import TestSupport
             let byPhone = try await browser.get("/admin/cards?q=\(LoyaltyAPI.query("8 (912) 345-67-89"))")
             #expect(byPhone.text.components(separatedBy: #"class="result""#).count - 1 == 2, "the household's two cards: \(byPhone.text)")
             #expect(byPhone.text.contains(h.anna) && byPhone.text.contains(h.misha))
+            #expect(byPhone.text.contains(#"<table id="results">"#) && !Self.hasResultsTable(empty))
             // Names are escaped, never markup.
             #expect(byPhone.text.contains("Миша &lt;b&gt;Петров&lt;/b&gt;") && !byPhone.text.contains("<b>Петров"))
             let nothing = try await browser.get("/admin/cards?q=nobody", headers: [.acceptLanguage: "en"])
@@ -71,6 +72,9 @@ import TestSupport
             #expect(badCursor.status == .badRequest)
         }
     }
+
+    /// A search page without a results table.
+    static func hasResultsTable(_ page: Reply) -> Bool { page.text.contains(#"<table id="results">"#) }
 
     @Test(arguments: Engine.allCases)
     func searchPagesThroughEveryCardOnce(_ engine: Engine) async throws {
@@ -116,6 +120,7 @@ import TestSupport
             #expect(text.contains("Deal &lt;1&gt;") && text.contains("welcome"))
             // Devices: which wallet and when, nothing that identifies or reaches the phone.
             #expect(text.components(separatedBy: #"class="device""#).count - 1 == 2)
+            #expect(text.contains(#"<table id="devices">"#) && text.contains(#"<table id="ledger">"#) && text.contains(#"<table id="household">"#))
             #expect(text.contains("Apple Wallet") && text.contains("Android"))
             #expect(!text.contains(pushTokenA) && !text.contains(pushTokenB) && !text.contains("a1b2c3d4e5f60718293a4b5c6d7e8f90") && !text.contains("android-device-0001"))
             #expect(!text.contains(s.token(h.annaSerial)), "no pass authentication token")
@@ -164,14 +169,14 @@ import TestSupport
             let ru = try await browser.get("/admin/broadcasts", headers: [.acceptLanguage: "ru"])
             #expect(ru.status == .ok)
             AdminExpect.securityHeaders(ru, "broadcasts")
-            #expect(ru.text.contains(#"id="broadcast-\#(id)""#))
+            #expect(ru.text.contains(#"id="broadcast-\#(id)""#) && ru.text.contains(#"<table id="broadcast-list">"#))
             #expect(ru.text.contains("Турнир &lt;в субботу&gt;"), "\(ru.text)")
             #expect(ru.text.contains(#"role="progressbar""#) && ru.text.contains("Рассылки"))
             let en = try await browser.get("/admin/broadcasts", headers: [.acceptLanguage: "en"])
             #expect(en.text.contains("Tournament") && en.text.contains("Broadcasts"))
             #expect(try await browser.get("/admin/broadcasts?before=abc").status == .badRequest)
             let older = try await browser.get("/admin/broadcasts?before=\(id)")
-            #expect(older.status == .ok && !older.text.contains(#"id="broadcast-\#(id)""#))
+            #expect(older.status == .ok && !older.text.contains(#"id="broadcast-\#(id)""#) && !older.text.contains(#"<table id="broadcast-list">"#))
         }
     }
 
@@ -225,6 +230,7 @@ import TestSupport
             let page = try await browser.get("/admin", headers: [.acceptLanguage: "en"])
             #expect(page.status == .ok)
             #expect(page.text.components(separatedBy: #"<svg class="chart""#).count - 1 == 4, "four charts")
+            #expect(page.text.contains(#"<div class="charts" id="charts">"#) && page.text.contains(#"<div class="figures" id="figures">"#))
             // Three cards issued today, in two households.
             #expect(page.text.contains(#"<div class="label">Cards issued</div><div class="value">3</div>"#), "\(page.text.prefix(4000))")
             #expect(page.text.contains(#"<div class="label">New households</div><div class="value">2</div>"#))

@@ -34,6 +34,8 @@ import Testing
         #expect(heights[0] == 0)
         #expect(abs(heights[5] - plot * 0.3) < 0.1)
         #expect(svg.contains(">10<") && svg.contains(">5<"), "axis labels: the maximum and its half")
+        let odd = BarChart(title: "t", labels: ["a"], series: [.init(name: "a", color: "#000", values: [3])]).svg()
+        #expect(odd.contains(">5<") && odd.contains(">2.5<") && !odd.contains(">2<"), "half of 5 is 2.5")
     }
 
     @Test func chartEscapesEveryText() {
@@ -115,6 +117,9 @@ import Testing
         #expect(!AdminForms.isSameOrigin(Self.request([.origin: "http://passes.example.com"]), publicURL: ours), "another scheme")
         #expect(!AdminForms.isSameOrigin(Self.request([.origin: "https://evil.example"]), publicURL: ours))
         #expect(!AdminForms.isSameOrigin(Self.request([.origin: "null"]), publicURL: ours))
+        // Our own pages (Referrer-Policy: no-referrer) post with Origin: null and Sec-Fetch-Site: same-origin.
+        #expect(AdminForms.isSameOrigin(Self.request([.origin: "null", HTTPField.Name("Sec-Fetch-Site")!: "same-origin"]), publicURL: ours))
+        #expect(!AdminForms.isSameOrigin(Self.request([.origin: "null", HTTPField.Name("Sec-Fetch-Site")!: "cross-site"]), publicURL: ours))
         #expect(!AdminForms.isSameOrigin(Self.request([HTTPField.Name("Sec-Fetch-Site")!: "same-site"]), publicURL: ours))
         #expect(AdminForms.isSameOrigin(Self.request([HTTPField.Name("Sec-Fetch-Site")!: "same-origin"]), publicURL: ours))
     }

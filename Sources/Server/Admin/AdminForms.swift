@@ -12,13 +12,17 @@ enum AdminForms {
 
     /// False when the browser says the request comes from another site. Browsers that send
     /// neither header (and non-browser clients) pass here; the CSRF token still stands.
+    ///
+    /// Our pages send `Referrer-Policy: no-referrer`, and under it browsers post our own forms
+    /// with `Origin: null` (the Fetch standard's "serialize a request origin"), so a null Origin
+    /// passes only when `Sec-Fetch-Site` vouches for the request; a sandboxed frame elsewhere
+    /// also posts `null`, but as `cross-site`.
     static func isSameOrigin(_ request: Request, publicURL: String) -> Bool {
-        if let site = request.headers[HTTPField.Name("Sec-Fetch-Site")!]?.lowercased(), site != "same-origin", site != "none" {
-            return false
-        }
+        let site = request.headers[HTTPField.Name("Sec-Fetch-Site")!]?.lowercased()
+        if let site, site != "same-origin", site != "none" { return false }
         guard let origin = request.headers[.origin] else { return true }
-        // "null": a sandboxed frame, a data: URL, a redirect across origins — never our page.
-        guard origin != "null", let url = URL(string: origin), let host = url.host?.lowercased() else { return false }
+        if origin == "null" { return site == "same-origin" }
+        guard let url = URL(string: origin), let host = url.host?.lowercased() else { return false }
         let authority = url.port.map { "\(host):\($0)" } ?? host
         if let ours = URL(string: publicURL), let ourHost = ours.host?.lowercased(),
            url.scheme?.lowercased() == ours.scheme?.lowercased(), authority == (ours.port.map { "\(ourHost):\($0)" } ?? ourHost) {

@@ -40,6 +40,11 @@ struct AdminPages: Sendable {
     /// A page in the layout; `session` shows the navigation and the sign-out form.
     func render(_ template: String, _ frame: Frame, _ values: [String: Any] = [:]) -> String {
         var context = values
+        // `{{#hasRows}}` around a table: the list's section would repeat it per row, so every
+        // list gets a flag saying whether it has any.
+        for (key, value) in values {
+            if let list = value as? [Any] { context["has" + key.prefix(1).uppercased() + key.dropFirst()] = !list.isEmpty }
+        }
         let t = AdminStrings.table(frame.locale)
         context["lang"] = frame.locale.rawValue
         context["title"] = frame.title

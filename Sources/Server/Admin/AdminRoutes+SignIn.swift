@@ -27,6 +27,7 @@ extension AdminRoutes {
     /// An address that sent too many wrong tokens is refused before its token is looked at.
     @Sendable func signIn(_ request: Request, context: Context) async throws -> Response {
         guard AdminForms.isSameOrigin(request, publicURL: publicURL) else {
+            Self.logCrossSite(request, context)
             return pages.message("forbidden", status: .forbidden, request: request, session: nil)
         }
         let address = gate.address(request, context)
@@ -61,15 +62,16 @@ extension AdminRoutes {
     /// `POST /admin/sign-out` (`csrf`): ends the session here and on every server.
     @Sendable func signOut(_ request: Request, context: Context) async throws -> Response {
         guard let session = try await sessions.current(request) else { return AdminPages.redirect("/admin") }
-        if let refusal = await checkedForm(request, session: session) { return refusal }
+        if let refusal = await checkedForm(request, context: context, session: session) { return refusal }
         try await sessions.signOut(session)
         return AdminPages.redirect("/admin", headers: [.setCookie: sessions.clearingCookie()])
     }
 
     /// Nil when a signed-in POST may go on: from this site, readable, with the session's CSRF
     /// token; otherwise the page to answer with (403, 413 or 400).
-    func checkedForm(_ request: Request, session: AdminSession) async -> Response? {
+    func checkedForm(_ request: Request, context: Context, session: AdminSession) async -> Response? {
         guard AdminForms.isSameOrigin(request, publicURL: publicURL) else {
+            Self.logCrossSite(request, context)
             return pages.message("forbidden", status: .forbidden, request: request, session: session)
         }
         switch await AdminForms.read(request) {
@@ -77,9 +79,18 @@ extension AdminRoutes {
         case .failure(.unreadable): return pages.message("badRequest", status: .badRequest, request: request, session: session)
         case .success(let form):
             guard let token = form["csrf"], AdminSessions.equal(token, session.csrfToken) else {
+                context.logger.notice("admin form refused: missing or wrong CSRF token", metadata: ["route": .string(request.uri.path)])
                 return pages.message("forbidden", status: .forbidden, request: request, session: session)
             }
             return nil
         }
+    }
+
+    /// What the browser said about a refused form's origin (no secrets in either header).
+    static func logCrossSite(_ request: Request, _ context: Context) {
+        context.logger.notice("admin form refused: from another site", metadata: [
+            "route": .string(request.uri.path), "origin": .string(String((request.headers[.origin] ?? "-").prefix(200))),
+            "secFetchSite": .string(String((request.headers[HTTPField.Name("Sec-Fetch-Site")!] ?? "-").prefix(40))),
+        ])
     }
 }

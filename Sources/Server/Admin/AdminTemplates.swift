@@ -91,30 +91,30 @@ enum AdminTemplates {
         </form>
         {{#error}}<p class="error" role="alert" id="error">{{error}}</p>{{/error}}
         {{#unavailable}}<div class="panel"><p class="muted" id="unavailable">{{t.reportsUnavailable}}</p></div>{{/unavailable}}
-        {{#figures.0}}<div class="figures" id="figures">{{/figures.0}}
+        {{#hasFigures}}<div class="figures" id="figures">{{/hasFigures}}
         {{#figures}}<div class="figure"><div class="label">{{label}}</div><div class="value">{{value}}</div>{{#sub}}<div class="sub">{{sub}}</div>{{/sub}}</div>{{/figures}}
-        {{#figures.0}}</div>{{/figures.0}}
-        {{#charts.0}}<h2>{{t.byInterval}}</h2><div class="charts" id="charts">{{/charts.0}}
+        {{#hasFigures}}</div>{{/hasFigures}}
+        {{#hasCharts}}<h2>{{t.byInterval}}</h2><div class="charts" id="charts">{{/hasCharts}}
         {{#charts}}<div class="panel chart-panel"><h3>{{title}}</h3>{{{svg}}}<p class="legend">{{#legend}}<i style="background:{{color}}"></i>{{name}}{{/legend}}</p></div>{{/charts}}
-        {{#charts.0}}</div>{{/charts.0}}
-        {{#tiers.0}}<h2>{{t.tiers}}</h2><table id="tiers"><tr><th>{{t.tier}}</th><th class="num">{{t.households}}</th><th class="num">{{t.cardsCount}}</th><th class="num">{{t.balance}}</th><th class="num">{{t.issued}}</th></tr>{{/tiers.0}}
+        {{#hasCharts}}</div>{{/hasCharts}}
+        {{#hasTiers}}<h2>{{t.tiers}}</h2><table id="tiers"><tr><th>{{t.tier}}</th><th class="num">{{t.households}}</th><th class="num">{{t.cardsCount}}</th><th class="num">{{t.balance}}</th><th class="num">{{t.issued}}</th></tr>{{/hasTiers}}
         {{#tiers}}<tr><td>{{tier}}</td><td class="num">{{households}}</td><td class="num">{{cards}}</td><td class="num">{{balance}}</td><td class="num">{{issued}}</td></tr>{{/tiers}}
-        {{#tiers.0}}</table>{{/tiers.0}}
-        {{#sources.0}}<h2>{{t.sources}}</h2><table id="sources"><tr><th>{{t.source}}</th><th class="num">{{t.issued}}</th><th class="num">{{t.total}}</th></tr>{{/sources.0}}
+        {{#hasTiers}}</table>{{/hasTiers}}
+        {{#hasSources}}<h2>{{t.sources}}</h2><table id="sources"><tr><th>{{t.source}}</th><th class="num">{{t.issued}}</th><th class="num">{{t.total}}</th></tr>{{/hasSources}}
         {{#sources}}<tr><td>{{source}}</td><td class="num">{{issued}}</td><td class="num">{{total}}</td></tr>{{/sources}}
-        {{#sources.0}}</table>{{/sources.0}}
+        {{#hasSources}}</table>{{/hasSources}}
         {{/body}}{{/adminLayout}}
         """
 
     static let broadcastRows = """
-        {{#rows.0}}<table id="broadcast-list"><tr><th>#</th><th>{{t.created}}</th><th>{{t.message}}</th><th>{{t.state}}</th>\
+        {{#hasRows}}<table id="broadcast-list"><tr><th>#</th><th>{{t.created}}</th><th>{{t.message}}</th><th>{{t.state}}</th>\
         <th class="num">{{t.points}}</th><th class="num">{{t.targeted}}</th><th>{{t.progress}}</th><th class="num">{{t.pushed}}</th>\
-        <th class="num">{{t.fetched}}</th></tr>{{/rows.0}}
+        <th class="num">{{t.fetched}}</th></tr>{{/hasRows}}
         {{#rows}}<tr class="broadcast" id="broadcast-{{id}}"><td>{{id}}</td><td>{{created}}</td><td>{{message}}</td>\
         <td class="state-{{stateCode}}">{{state}}</td><td class="num">{{points}}</td><td class="num">{{targeted}}</td>\
         <td><div class="bar" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow="{{percent}}"><span style="width:{{percent}}%"></span></div>\
         <span class="muted">{{percent}} % · {{done}}</span></td><td class="num">{{pushed}}</td><td class="num">{{fetched}}</td></tr>{{/rows}}
-        {{#rows.0}}</table>{{/rows.0}}
+        {{#hasRows}}</table>{{/hasRows}}
         """
 
     static let broadcasts = """
@@ -134,9 +134,9 @@ enum AdminTemplates {
         <button type="submit">{{t.search}}</button>
         </form>
         {{#error}}<p class="error" role="alert" id="error">{{error}}</p>{{/error}}
-        {{#results.0}}<table id="results"><tr><th>{{t.number}}</th><th>{{t.name}}</th><th>{{t.phone}}</th><th>{{t.tier}}</th><th class="num">{{t.balance}}</th><th>{{t.status}}</th></tr>{{/results.0}}
+        {{#hasResults}}<table id="results"><tr><th>{{t.number}}</th><th>{{t.name}}</th><th>{{t.phone}}</th><th>{{t.tier}}</th><th class="num">{{t.balance}}</th><th>{{t.status}}</th></tr>{{/hasResults}}
         {{#results}}<tr class="result"><td><a href="/admin/cards/{{path}}">{{number}}</a></td><td>{{name}}</td><td>{{phone}}</td><td>{{tier}}</td><td class="num">{{balance}}</td><td>{{status}}</td></tr>{{/results}}
-        {{#results.0}}</table>{{/results.0}}
+        {{#hasResults}}</table>{{/hasResults}}
         {{#searched}}{{^results}}<div class="panel"><p class="muted" id="nothing">{{t.nothingFound}}</p></div>{{/results}}{{/searched}}
         {{#next}}<p class="pager"><a href="/admin/cards?q={{q}}&amp;after={{next}}" id="next">{{t.next}}</a></p>{{/next}}
         {{/body}}{{/adminLayout}}
@@ -156,15 +156,15 @@ enum AdminTemplates {
         {{#household}}<tr class="member"><td>{{#current}}<strong>{{number}}</strong>{{/current}}{{^current}}<a href="/admin/cards/{{path}}">{{number}}</a>{{/current}}</td><td>{{name}}</td><td>{{status}}</td><td>{{created}}</td></tr>{{/household}}
         </table>
         <h2>{{t.devices}}</h2>
-        {{#devices.0}}<table id="devices"><tr><th>{{t.wallet}}</th><th>{{t.registered}}</th></tr>{{/devices.0}}
+        {{#hasDevices}}<table id="devices"><tr><th>{{t.wallet}}</th><th>{{t.registered}}</th></tr>{{/hasDevices}}
         {{#devices}}<tr class="device"><td>{{client}}</td><td>{{registered}}</td></tr>{{/devices}}
-        {{#devices.0}}</table>{{/devices.0}}
+        {{#hasDevices}}</table>{{/hasDevices}}
         {{^devices}}<div class="panel"><p class="muted" id="no-devices">{{t.noDevices}}</p></div>{{/devices}}
         {{#google}}<h2>Google Wallet</h2><div class="panel" id="google"><p>{{t.googleState}}: <strong>{{state}}</strong> · {{t.googleSaved}}: <strong>{{saved}}</strong>{{#synced}} · {{t.googleSynced}} {{synced}}{{/synced}}</p></div>{{/google}}
         <h2>{{t.ledger}}</h2>
-        {{#entries.0}}<table id="ledger"><tr><th>#</th><th>{{t.date}}</th><th>{{t.kind}}</th><th class="num">{{t.points}}</th><th class="num">{{t.balanceAfter}}</th><th>{{t.card}}</th><th>{{t.comment}}</th></tr>{{/entries.0}}
+        {{#hasEntries}}<table id="ledger"><tr><th>#</th><th>{{t.date}}</th><th>{{t.kind}}</th><th class="num">{{t.points}}</th><th class="num">{{t.balanceAfter}}</th><th>{{t.card}}</th><th>{{t.comment}}</th></tr>{{/hasEntries}}
         {{#entries}}<tr class="entry"><td>{{id}}</td><td>{{date}}</td><td>{{kind}}</td><td class="num">{{points}}</td><td class="num">{{balanceAfter}}</td><td>{{card}}</td><td>{{comment}}</td></tr>{{/entries}}
-        {{#entries.0}}</table>{{/entries.0}}
+        {{#hasEntries}}</table>{{/hasEntries}}
         {{^entries}}<div class="panel"><p class="muted">{{t.noEntries}}</p></div>{{/entries}}
         <p class="pager">{{#newest}}<a href="/admin/cards/{{path}}" id="newest">{{t.newest}}</a> {{/newest}}{{#older}}<a href="/admin/cards/{{path}}?before={{older}}" id="older">{{t.older}}</a>{{/older}}</p>
         {{/body}}{{/adminLayout}}

@@ -64,8 +64,9 @@ struct BarChart: Sendable, Hashable {
         for fraction in [1.0, 0.5] {
             let y = Double(m.top) + plotHeight * (1 - fraction)
             out += "<line x1=\"\(m.left)\" y1=\"\(f(y))\" x2=\"\(Self.width - m.right)\" y2=\"\(f(y))\" stroke=\"#e5e5ea\"/>"
-            let value = fraction == 1 ? axisMaximum : axisMaximum / 2
-            out += "<text x=\"\(m.left - 6)\" y=\"\(f(y + 4))\" text-anchor=\"end\">\(Self.short(value))</text>"
+            // Half of an odd maximum (1, 5, 50…) is no whole number: it reads 0.5, 2.5, 25.
+            let label = fraction == 1 || axisMaximum % 2 == 0 ? Self.short(fraction == 1 ? axisMaximum : axisMaximum / 2) : Self.short(halfOf: axisMaximum)
+            out += "<text x=\"\(m.left - 6)\" y=\"\(f(y + 4))\" text-anchor=\"end\">\(label)</text>"
         }
         out += "<text x=\"\(m.left - 6)\" y=\"\(f(baseline + 4))\" text-anchor=\"end\">0</text>"
         // Labels under the first, middle and last bucket: enough to read the dates without crowding.
@@ -99,6 +100,11 @@ struct BarChart: Sendable, Hashable {
         case ..<1_000_000_000: return trim(v / 1_000_000) + "M"
         default: return trim(v / 1_000_000_000) + "G"
         }
+    }
+
+    /// Half of an odd value, as ``short(_:)`` writes values.
+    static func short(halfOf value: Int64) -> String {
+        value < 10_000 ? String(format: "%.1f", Double(value) / 2) : short(value / 2)
     }
 
     static func trim(_ v: Double) -> String {
