@@ -66,11 +66,24 @@ public struct LinkTokenSigner: Sendable {
     static let epoch = Date(timeIntervalSince1970: 1_577_836_800)
 
     let key: SymmetricKey
+    /// Keys of the secrets the current one replaced: links issued before a rotation still open.
+    let earlier: [SymmetricKey]
 
     /// - Parameter secret: the server secret; a key for links alone is derived from it, so a link
     ///   MAC never equals any other MAC the server makes with the same secret.
     public init(secret: [UInt8]) {
-        key = SymmetricKey(data: KeyDerivation.derive(secret, label: "passline download links v1"))
+        key = Self.key(secret)
+        earlier = []
+    }
+
+    /// Signs with the ring's current secret; verifies with any of its secrets.
+    public init(ring: SecretRing) {
+        key = Self.key(ring.current)
+        earlier = ring.previous.reversed().map(Self.key)
+    }
+
+    static func key(_ secret: [UInt8]) -> SymmetricKey {
+        SymmetricKey(data: KeyDerivation.derive(secret, label: "passline download links v1"))
     }
 
     /// The token for `claims`. The expiry is rounded up to a whole minute and clamped to what
@@ -93,16 +106,19 @@ public struct LinkTokenSigner: Sendable {
         let payload = Array(bytes.dropLast(Self.macLength))
         let given = bytes.suffix(Self.macLength)
         // Constant time: every byte is compared whatever the first difference.
-        var difference: UInt8 = 0
-        for (a, b) in zip(mac(payload), given) { difference |= a ^ b }
-        guard difference == 0 else { throw .tampered }
+        func matches(_ key: SymmetricKey) -> Bool {
+            var difference: UInt8 = 0
+            for (a, b) in zip(mac(payload, key: key), given) { difference |= a ^ b }
+            return difference == 0
+        }
+        guard matches(key) || earlier.contains(where: matches) else { throw .tampered }
         guard let claims = Self.parse(payload) else { throw .malformed }
         guard now < claims.expiresAt else { throw .expired(claims) }
         return claims
     }
 
-    func mac(_ payload: [UInt8]) -> [UInt8] {
-        Array(HMAC<SHA256>.authenticationCode(for: payload, using: key)).prefix(Self.macLength).map { $0 }
+    func mac(_ payload: [UInt8], key: SymmetricKey? = nil) -> [UInt8] {
+        Array(HMAC<SHA256>.authenticationCode(for: payload, using: key ?? self.key)).prefix(Self.macLength).map { $0 }
     }
 
     static func parse(_ payload: [UInt8]) -> LinkClaims? {

@@ -49,6 +49,51 @@ public struct DataDirectory: Sendable {
         return bytes
     }
 
+    /// The secret and the ones it replaced (``SecretRing``): the current one as ``secret(configured:)``
+    /// reads it; the previous ones from `configuredPrevious` (comma-separated hex, oldest first),
+    /// else from `secret.previous` (a line each), which ``rotateSecret()`` writes.
+    public func secrets(configured: String?, configuredPrevious: String?) throws -> SecretRing {
+        let current = try secret(configured: configured)
+        let text = configuredPrevious ?? (try? String(contentsOfFile: file("secret.previous"), encoding: .utf8)) ?? ""
+        let source = configuredPrevious == nil ? file("secret.previous") : "PASSLINE_SECRET_PREVIOUS"
+        let previous = try text.split(whereSeparator: { $0 == "," || $0.isNewline }).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            .enumerated().map { i, hex in
+                guard hex.count >= 64, hex.count % 2 == 0, let bytes = Hex.decode(hex) else {
+                    throw DataDirectoryError(description: "\(source): secret \(i + 1) is not at least 32 bytes of hex")
+                }
+                return bytes
+            }
+        do { return try SecretRing(current: current, previous: previous) } catch {
+            throw DataDirectoryError(description: "\(source): secret \(error.position) is shorter than 32 bytes")
+        }
+    }
+
+    /// Rotates the data directory's secret: the current one is appended to `secret.previous`
+    /// (kept for the passes already issued), and a new one is generated. Returns the new generation.
+    public func rotateSecret() throws -> Int {
+        let current = try secret(configured: nil)
+        let previousFile = file("secret.previous")
+        var previous = ((try? String(contentsOfFile: previousFile, encoding: .utf8)) ?? "").split(whereSeparator: \.isNewline).map(String.init).filter { !$0.isEmpty }
+        previous.append(Hex.encode(current))
+        // The list first: a crash between the two writes leaves the old secret both current and
+        // previous (harmless), never lost.
+        try replace(previousFile, with: previous.joined(separator: "\n") + "\n")
+        try replace(file("secret"), with: RandomToken.hex(bytes: 32) + "\n")
+        return previous.count
+    }
+
+    /// Writes `text` to `path` whole or not at all (a private temporary file renamed over it).
+    func replace(_ path: String, with text: String) throws {
+        let temporary = file(".replace.\(RandomToken.hex(bytes: 8))")
+        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw DataDirectoryError(description: "\(temporary): cannot be written")
+        }
+        guard rename(temporary, path) == 0 else {
+            unlink(temporary)
+            throw DataDirectoryError(description: "\(path): cannot be replaced (errno \(errno))")
+        }
+    }
+
     /// The admin API token; `created` tells the caller to print it (once).
     public func adminToken(configured: String?) throws -> (token: String, created: Bool) {
         if let configured { return (configured, false) }

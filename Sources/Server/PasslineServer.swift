@@ -77,7 +77,7 @@ public struct PasslineServer: Sendable {
         let data = DataDirectory(path: configuration.dataDirectory)
         // First, so whatever is written into it later (certificates, program, SMS file) is private.
         try data.create()
-        let secret = try data.secret(configured: configuration.secretHex)
+        let secrets = try data.secrets(configured: configuration.secretHex, configuredPrevious: configuration.previousSecretsHex)
         let admin = try data.adminToken(configured: configuration.adminToken)
         let (signer, devDir) = try loadCredentials(configuration)
         let report = CredentialReport.check(signer)
@@ -95,7 +95,7 @@ public struct PasslineServer: Sendable {
         // Fetch-backs are counted where devices are served and written by the broadcast runner.
         let fetches = BroadcastFetchCounter()
         let service = try PassService(
-            store: RegistryStore(database: database), signer: signer, tokens: AuthenticationTokens(secret: secret),
+            store: RegistryStore(database: database), signer: signer, tokens: AuthenticationTokens(ring: secrets),
             templatesDirectory: configuration.templatesDirectory, webServiceURL: configuration.resolvedPublicURL,
             cacheBytes: configuration.passCacheBytes, metrics: metrics,
             content: CardPassContent(program: program, broadcasts: BroadcastStore(database: database)), fetches: fetches)
@@ -111,11 +111,11 @@ public struct PasslineServer: Sendable {
         let loyalty = try LoyaltyService(
             ledger: LedgerStore(database: database), keys: APIKeyStore(database: database), passes: service, program: program,
             template: configuration.loyaltyTemplate, google: googleMapping.map(GoogleObjectIDs.init))
-        let distribution = try makeDistribution(configuration, data: data, secret: secret, database: database, loyalty: loyalty, logger: logger)
+        let distribution = try makeDistribution(configuration, data: data, secrets: secrets, database: database, loyalty: loyalty, logger: logger)
         let push = try PushService.make(
             settings: configuration.push, signer: signer, developmentCertificates: devDir != nil, database: database, metrics: metrics, logger: logger)
         let bitrix24 = Bitrix24Service(
-            store: Bitrix24Store(database: database), sealer: TokenSealer(secret: secret), placementTokens: PlacementTokens(secret: secret), settings: configuration.bitrix24,
+            store: Bitrix24Store(database: database), sealer: TokenSealer(ring: secrets), placementTokens: PlacementTokens(secret: secrets.current), settings: configuration.bitrix24,
             publicURL: configuration.resolvedPublicURL, http: CurlHTTPClient(), queued: ChangeSignal())
         let bitrix24Actions = Bitrix24Actions(
             loyalty: loyalty, distribution: distribution, broadcasts: broadcasts, store: bitrix24.store, onReopen: bitrix24.settings.onReopen)

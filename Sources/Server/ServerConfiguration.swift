@@ -66,6 +66,7 @@ public struct ServerConfiguration: Sendable {
         ("PASSLINE_WWDR_CERT", "intermediate certificate (default Certificates/AppleWWDRCAG4.cer for Apple credentials)"),
         ("PASSLINE_ADMIN_TOKEN", "bearer token for /api/v1 (default: generated once into the data directory and printed)"),
         ("PASSLINE_SECRET", "secret for pass authentication tokens, ≥32 bytes as hex (default: generated once into the data directory)"),
+        ("PASSLINE_SECRET_PREVIOUS", "secrets PASSLINE_SECRET replaced, oldest first, comma-separated hex: passes issued under them keep verifying (default: DATA_DIR/secret.previous, written by `passline secret rotate`)"),
         ("PASSLINE_PASS_CACHE_MB", "memory for signed passes (default 256)"),
         ("PASSLINE_MAX_BODY_KB", "largest request body (default 1024)"),
         ("PASSLINE_HTTP_IDLE_TIMEOUT_S", "seconds an idle (kept-alive) connection stays open (default 75)"),
@@ -137,6 +138,7 @@ public struct ServerConfiguration: Sendable {
         c.adminToken = values["PASSLINE_ADMIN_TOKEN"]
         if let t = c.adminToken, t.count < 16 { throw Invalid(description: "PASSLINE_ADMIN_TOKEN: at least 16 characters") }
         c.secretHex = values["PASSLINE_SECRET"]
+        c.previousSecretsHex = values["PASSLINE_SECRET_PREVIOUS"]
         if let cache = try int("PASSLINE_PASS_CACHE_MB", 1...65536) { c.passCacheBytes = cache * 1024 * 1024 }
         if let body = try int("PASSLINE_MAX_BODY_KB", 1...1_048_576) { c.maxBodyBytes = body * 1024 }
         if let idle = try int("PASSLINE_HTTP_IDLE_TIMEOUT_S", 1...86_400) { c.httpIdleTimeout = .seconds(idle) }
@@ -160,6 +162,8 @@ public struct ServerConfiguration: Sendable {
 
     /// PASSLINE_SECRET as given (hex); see ``DataDirectory``.
     public var secretHex: String?
+    /// PASSLINE_SECRET_PREVIOUS as given (comma-separated hex, oldest first); see ``DataDirectory``.
+    public var previousSecretsHex: String?
 
     /// The public base URL, defaulting to this server's own address.
     public var resolvedPublicURL: String { publicURL ?? "http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)" }

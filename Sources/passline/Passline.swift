@@ -7,7 +7,7 @@ struct Passline: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "passline",
         abstract: "Loyalty cards in Apple Wallet: build, sign, verify and serve .pkpass files.",
-        subcommands: [Serve.self, PassCommand.self, TemplateCommand.self, StudioCommand.self, CertsCommand.self, APIKeyCommand.self, BroadcastCommand.self, ImportCommand.self, ExportCommand.self, Backup.self, DevCommand.self])
+        subcommands: [Serve.self, PassCommand.self, TemplateCommand.self, StudioCommand.self, CertsCommand.self, APIKeyCommand.self, BroadcastCommand.self, ImportCommand.self, ExportCommand.self, Backup.self, SecretCommand.self, DevCommand.self])
 
     /// Every logger of the process writes through ``EscapingLogHandler``: logged text that a
     /// client chose cannot forge log lines, whichever call site logs it.

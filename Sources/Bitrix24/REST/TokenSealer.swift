@@ -6,12 +6,26 @@ import PassBuilder
 /// secret), so a copy of the database alone does not let anyone act as the app in the portal.
 public struct TokenSealer: Sendable {
     private let key: SymmetricKey
+    /// Keys of the secrets the current one replaced: tokens sealed before a rotation still open
+    /// (and are sealed again with the current key the next time they are renewed).
+    private let earlier: [SymmetricKey]
 
     /// The sub-key's label; changing it makes every stored token unreadable.
     static let label = "passline.bitrix24.tokens.v1"
 
     public init(secret: [UInt8]) {
-        key = SymmetricKey(data: KeyDerivation.derive(secret, label: Self.label))
+        key = Self.key(secret)
+        earlier = []
+    }
+
+    /// Seals with the ring's current secret; opens with any of its secrets.
+    public init(ring: SecretRing) {
+        key = Self.key(ring.current)
+        earlier = ring.previous.reversed().map(Self.key)
+    }
+
+    static func key(_ secret: [UInt8]) -> SymmetricKey {
+        SymmetricKey(data: KeyDerivation.derive(secret, label: Self.label))
     }
 
     public func seal(_ tokens: OAuthTokens) throws -> [UInt8] {
@@ -24,7 +38,9 @@ public struct TokenSealer: Sendable {
     }
 
     public func open(_ sealed: [UInt8]) throws -> OAuthTokens {
-        let json = try JSONValue(parsing: Array(try AES.GCM.open(AES.GCM.SealedBox(combined: sealed), using: key)))
+        let box = try AES.GCM.SealedBox(combined: sealed)
+        guard let plain = ([key] + earlier).lazy.compactMap({ try? AES.GCM.open(box, using: $0) }).first else { throw SealError() }
+        let json = try JSONValue(parsing: Array(plain))
         guard let access = json["access"]?.stringValue, let refresh = json["refresh"]?.stringValue, let endpoint = json["endpoint"]?.stringValue,
               case .integer(let expires)? = json["expires_in"] else { throw SealError() }
         return OAuthTokens(accessToken: access, refreshToken: refresh, expiresIn: Int(expires), clientEndpoint: endpoint)

@@ -43,7 +43,7 @@ public final class LoyaltyService: Sendable {
     public func issue(_ new: NewCard, now: Date = Date()) async throws -> CardRecord {
         let program = self.program
         let factory = try passes.factory(template)
-        let serial = PassService.newSerialNumber()
+        let serial = passes.newSerialNumber()
         // What the card's pass keeps of its own; balance, tier, name and number are read live (``CardPassContent``).
         var stored: [String: JSONValue] = [:]
         let variables = factory.template.manifest.variables

@@ -31,7 +31,7 @@ public final class DistributionService: Sendable {
 
     public init(
         store: DistributionStore, loyalty: LoyaltyService, settings: DistributionSettings, gateway: any SmsGateway, http: any OutboundHTTPClient,
-        publicURL: String, secret: [UInt8], webhookSecret: [UInt8], logger: Logger
+        publicURL: String, secrets: SecretRing, webhookSecret: [UInt8], logger: Logger
     ) {
         self.store = store
         self.loyalty = loyalty
@@ -39,8 +39,9 @@ public final class DistributionService: Sendable {
         self.gateway = gateway
         self.http = http
         self.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
-        links = LinkTokenSigner(secret: secret)
-        codeKey = KeyDerivation.derive(secret, label: "passline one-time codes v1")
+        links = LinkTokenSigner(ring: secrets)
+        // Codes live minutes: the current secret alone.
+        codeKey = KeyDerivation.derive(secrets.current, label: "passline one-time codes v1")
         webhookSigner = WebhookSignature(secret: webhookSecret)
         limits = Mutex((
             RateLimiter(capacity: settings.joinLimitPerIP, per: 3600),

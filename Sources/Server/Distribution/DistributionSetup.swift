@@ -6,10 +6,10 @@ import Storage
 
 extension PasslineServer {
     /// The distribution service of a configuration: its SMS gateway, the link and webhook keys.
-    /// A link's HMAC key derives from the server secret; the webhook's is configured or generated
+    /// A link's HMAC key derives from the server secret (earlier secrets still verify); the webhook's is configured or generated
     /// once into the data directory (`webhook-secret`).
     static func makeDistribution(
-        _ configuration: ServerConfiguration, data: DataDirectory, secret: [UInt8], database: any Database, loyalty: LoyaltyService, logger: Logger
+        _ configuration: ServerConfiguration, data: DataDirectory, secrets: SecretRing, database: any Database, loyalty: LoyaltyService, logger: Logger
     ) throws -> DistributionService {
         let settings = configuration.distribution
         let http = CurlHTTPClient()
@@ -21,6 +21,6 @@ extension PasslineServer {
             ?? Array(data.readOrCreate("webhook-secret", { RandomToken.hex(bytes: 32) }).value.utf8)
         return DistributionService(
             store: DistributionStore(database: database), loyalty: loyalty, settings: settings, gateway: gateway, http: http,
-            publicURL: configuration.resolvedPublicURL, secret: secret, webhookSecret: webhookSecret, logger: logger)
+            publicURL: configuration.resolvedPublicURL, secrets: secrets, webhookSecret: webhookSecret, logger: logger)
     }
 }

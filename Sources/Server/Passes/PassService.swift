@@ -73,6 +73,11 @@ public final class PassService: Sendable {
         RandomToken.string(20, alphabet: Array("ABCDEFGHJKLMNPQRSTUVWXYZ23456789"))
     }
 
+    /// A new pass's serial number, marked with the secret generation its token is keyed by.
+    func newSerialNumber() -> String {
+        tokens.serialPrefix + Self.newSerialNumber()
+    }
+
     func factory(_ template: String) throws -> PassFactory {
         guard let f = factories[template] else {
             throw APIError.unprocessable("unknown template \"\(template)\" (known: \(templateNames.joined(separator: ", ")))", field: "template")
@@ -95,7 +100,7 @@ public final class PassService: Sendable {
 
     public func createPass(template: String, variant: String?, values: [String: JSONValue]?, serialNumber: String? = nil) async throws -> PassRecord {
         let f = try factory(template)
-        let serial = serialNumber ?? Self.newSerialNumber()
+        let serial = serialNumber ?? newSerialNumber()
         var values = values ?? f.template.manifest.sampleValues
         if f.template.manifest.variables["serialNumber"] != nil { values["serialNumber"] = .string(serial) }
         try validate(template: template, variant: variant, values: values)

@@ -18,6 +18,10 @@ extension PasslineAPI {
             guard !s.isEmpty, s.utf8.count <= 64, !s.contains(".."),
                   s.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0)) })
             else { throw APIError.unprocessable("serialNumber: 1–64 characters of A–Z, a–z, 0–9, - _ .", field: "serialNumber") }
+            // The server marks its own serials with the secret generation their token is keyed by.
+            guard AuthenticationTokens.prefixedGeneration(s) == nil else {
+                throw APIError.unprocessable("serialNumber: \"g\" and a number then \"-\" starts the server's own serial numbers; choose another", field: "serialNumber")
+            }
             return s
         }
         let variant = try body.variant.map { v in try Self.nameLimit.validate(v, field: "variant"); return v }
