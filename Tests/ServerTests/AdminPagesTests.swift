@@ -237,15 +237,10 @@ import TestSupport
             #expect(page.text.contains(#"<div class="label">Points accrued</div><div class="value">500</div>"#))
             #expect(page.text.contains(#"<div class="label">Points redeemed</div><div class="value">120</div>"#))
 
-            let zone = TimeZone(identifier: "Europe/Moscow")!
-            var calendar = Calendar(identifier: .gregorian)
-            calendar.timeZone = zone
-            let today = AdminPeriod.format(Date(), calendar)
             let scoped = try await browser.get("/admin?from=2020-01-01&to=2020-01-31&tz=Europe/Moscow", headers: [.acceptLanguage: "en"])
             #expect(scoped.status == .ok)
             #expect(scoped.text.contains(#"<div class="label">Cards issued</div><div class="value">0</div>"#), "nothing was issued in 2020")
             #expect(scoped.text.contains(#"value="2020-01-01""#) && scoped.text.contains(#"value="Europe/Moscow""#))
-            #expect(!today.isEmpty)
 
             for bad in ["from=2026-02-30", "from=2026-13-01", "to=yesterday", "from=2026-03-01&to=2026-02-01", "from=2020-01-01&to=2026-01-01", "tz=Mars/Olympus", "tz=%3Cscript%3E"] {
                 let r = try await browser.get("/admin?\(bad)")

@@ -45,7 +45,9 @@ extension AdminRoutes {
         }
         let locale = AdminPages.locale(request, explicit: form["lang"])
         let t = AdminStrings.table(locale)
-        switch try await sessions.signIn(token: form["token"] ?? "") {
+        // A pasted token often brings a space or a line break along; no token of ours has either.
+        let token = (form["token"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        switch try await sessions.signIn(token: token) {
         case .signedIn(let session):
             // Who, never with what: the token stays out of every log line.
             context.logger.info("admin signed in", metadata: ["who": .string(AdminPages.who(session.owner, AdminStrings.en)), "address": .string(address)])
