@@ -136,6 +136,27 @@ import TestSupport
     }
 
     @Test(arguments: Engine.allCases)
+    func cardPageShowsTheGoogleWalletObjectWhenGoogleIsOn(_ engine: Engine) async throws {
+        try await GoogleWalletServerTests.withGoogle(engine) { f in
+            let number = try await f.api.issueNumber("Daria", phone: "+7 916 555-09-09")
+            let store = f.google.store
+            var state = ""
+            for _ in 0..<100 {
+                state = try await store.object(cardNumber: number)?.syncState ?? ""
+                if state == "synced" { break }
+                await f.drain()
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(state == "synced")
+            var browser = AdminBrowser(f.s, f.client)
+            try await browser.signIn(f.s.server.adminToken)
+            let page = try await browser.get("/admin/cards/\(number)", headers: [.acceptLanguage: "en"])
+            #expect(page.status == .ok)
+            #expect(page.text.contains(#"<div class="panel" id="google"><p>Object: <strong>current</strong> · saved in a wallet: <strong>no</strong>"#), "\(page.text)")
+        }
+    }
+
+    @Test(arguments: Engine.allCases)
     func theLedgerIsPagedNewestFirst(_ engine: Engine) async throws {
         try await TestServer.run(engine) { s, client in
             let api = LoyaltyAPI(s, client)
