@@ -20,6 +20,24 @@ import TestSupport
         }
     }
 
+    /// A holder may register the same push token from two device ids, one as Apple and one as
+    /// Android: the change still records one push (Apple's), and PostgreSQL doesn't refuse it.
+    @Test(arguments: Engine.allCases)
+    func oneTokenUnderBothClientsIsOnePush(_ engine: Engine) async throws {
+        try await RegistryStoreTests.withStore(engine) { store in
+            let now = Date()
+            _ = try await store.createPass(passTypeIdentifier: Self.type, serialNumber: "P1", template: "t", variant: nil, values: [:], now: now)
+            for (device, client) in [("devApple", WalletClient.apple), ("devAndroid", .android)] {
+                _ = try await store.register(
+                    deviceLibraryIdentifier: device, pushToken: Self.tokenA, client: client, passTypeIdentifier: Self.type, serialNumber: "P1", now: now)
+            }
+            _ = try await store.updatePass(passTypeIdentifier: Self.type, serialNumber: "P1", mergingValues: ["x": .integer(1)], now: now)
+            let claimed = try await PushOutboxStore(database: store.database).claim(limit: 100, now: now)
+            #expect(claimed.map(\.pushToken) == [Self.tokenA])
+            #expect(claimed.first?.client == .apple)
+        }
+    }
+
     @Test(arguments: Engine.allCases)
     func changesAreCoalescedPerDeviceAndPassType(_ engine: Engine) async throws {
         try await RegistryStoreTests.withStore(engine) { store in

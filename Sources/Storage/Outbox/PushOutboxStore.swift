@@ -90,12 +90,15 @@ public struct PushOutboxStore: Sendable {
         let dueAtRule = conflict == .keepEarlier
             ? "CASE WHEN excluded.due_at < push_due.due_at THEN excluded.due_at ELSE push_due.due_at END" : "excluded.due_at"
         // Ordered on PostgreSQL, so concurrent writers take the push_due rows in one order; SQLite has one writer.
+        // One row per (token, pass type) even when devices of both clients claim the same token (a
+        // holder can register one as ApplePass and another as AndroidPass): PostgreSQL refuses an
+        // insert whose ON CONFLICT would touch a row twice. Apple wins: its tokens are APNs's.
         let written = try await db.changingRows(
             """
             INSERT INTO push_due (push_token, pass_type_id, client, due_at, broadcast_id, wave)
-            SELECT DISTINCT d.push_token, r.pass_type_id, d.client, \(due), CAST(\(broadcast) AS BIGINT), CAST(\(wave) AS BIGINT)
+            SELECT d.push_token, r.pass_type_id, MAX(d.client), \(due), CAST(\(broadcast) AS BIGINT), CAST(\(wave) AS BIGINT)
             FROM \(from) JOIN devices d ON d.device_library_id = r.device_library_id
-            WHERE \(condition)\(db.dialect == .postgres ? " ORDER BY 1, 2" : "")
+            WHERE \(condition) GROUP BY d.push_token, r.pass_type_id\(db.dialect == .postgres ? " ORDER BY 1, 2" : "")
             ON CONFLICT (push_token, pass_type_id) DO UPDATE SET due_at = \(dueAtRule),
                 generation = push_due.generation + 1, attempts = 0, broadcast_id = excluded.broadcast_id, wave = excluded.wave
             """, b.values)
