@@ -48,6 +48,7 @@ import TestSupport
             #expect(first.kind == .progressed && first.record?.processed == 10, "\(first)")
             await #expect(throws: SimulatedCrash.self) { _ = try await batch("first", true) }
             #expect(try await store.record(id: id)?.processed == 10, "the failed batch moved nothing")
+            #expect(try await store.file(id: id) == bytes, "the file is kept to resume from")
             #expect(try await api.count("SELECT COUNT(*) FROM cards") == 10)
             #expect(try await api.count("SELECT COUNT(*) FROM passes") == 10)
 
@@ -60,6 +61,7 @@ import TestSupport
             #expect(done.state == .done && done.processed == 25 && done.cardsCreated == 25 && done.cardsExisting == 0, "\(done)")
             #expect(done.householdsCreated == 10 && done.openingPoints == Self.expectedPoints, "\(done)")
             #expect(done.finishedAt != nil)
+            #expect(try await store.file(id: id) == [], "a done import's file is not kept")
 
             // The same as an uninterrupted import: every row once, balances the sums of their rows.
             #expect(try await api.count("SELECT COUNT(*) FROM cards") == 25)

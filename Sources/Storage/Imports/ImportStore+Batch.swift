@@ -14,7 +14,7 @@ extension ImportStore {
     ///   that is issued, one with an external id that is taken, or one with neither when its
     ///   household already has as many cards of that name as the file has had rows of that phone
     ///   and name so far. Importing a file again writes nothing.
-    /// * Otherwise a card (source `import`) with its pass (stamped with a new tag) and, when
+    /// * Otherwise a card (source `import`) with its pass (written with a new tag) and, when
     ///   Google Wallet is on, its object's row due now; a household for a new phone (tier: the
     ///   highest its rows name, else the default tier raised by the turnover; no welcome points);
     ///   an `opening` entry `import:<hash16>:<line>` for a balance above zero; turnover added.
@@ -50,12 +50,13 @@ extension ImportStore {
                 """
                 UPDATE imports SET cursor = $1, cards_created = cards_created + $2, cards_existing = cards_existing + $3,
                     households_created = households_created + $4, opening_points = opening_points + $5,
-                    state = $6, lease_until = $7, lease_owner = $8, finished_at = $9
+                    state = $6, lease_until = $7, lease_owner = $8, finished_at = $9\(finished ? ", file = $11" : "")
                 WHERE id = $10 RETURNING \(Self.columns)
                 """,
+                // A done import's file is emptied: it was kept to resume from, and its hash stays.
                 [.integer(Int64(end)), .integer(counts.cardsCreated), .integer(counts.cardsExisting), .integer(counts.householdsCreated),
                  .integer(counts.openingPoints), .text(finished ? ImportState.done.rawValue : ImportState.running.rawValue), .integer(until),
-                 finished ? .null : .text(owner), finished ? .integer(s) : .null, .integer(id)])
+                 finished ? .null : .text(owner), finished ? .integer(s) : .null, .integer(id)] + (finished ? [.blob([])] : []))
             try await beforeCommit()
             return ImportBatchOutcome(kind: finished ? .finished : .progressed, record: try rows.first.map(Self.record))
         }
@@ -134,25 +135,20 @@ struct ImportBatch {
             if tier != h.tier { households[phone]?.tier = tier; households[phone]?.changed = true }
         }
 
-        try await insertPassesAndCards(cards, households: households)
         try await insertEntries(entries)
         try await updateAccounts(households.values.filter(\.changed))
-        if let ids = settings.googleIDs { try await insertGoogleObjects(cards, households: households, ids: ids) }
-        counts.cardsCreated = Int64(cards.count)
-
         // Households that existed before this batch show the new balance or tier on their other cards.
         for h in households.values.sorted(by: { $0.id < $1.id }) where h.changed && !h.created {
             try await LedgerStore.touchAccount(db, accountID: h.id, now: now)
         }
-        // The new passes' first tag, taken last (the counter stays locked until commit).
+        // The new passes are written with their first tag, taken after everything else the batch
+        // changes (the counter stays locked until commit): only the passes, cards and Google
+        // objects, new rows nobody else can see, are written after it. Stamping them after the
+        // insert instead would cost an UPDATE of every new pass in every batch.
         let tag = try await RegistryStore.nextTag(db)
-        for chunk in cards.importChunks(ImportStore.chunk) {
-            var b = SQLBinds()
-            let tagBind = b.add(.integer(tag))
-            let type = b.add(.text(settings.passTypeIdentifier))
-            let serials = chunk.map { b.add(.text($0.serial)) }.joined(separator: ", ")
-            try await db.query("UPDATE passes SET update_tag = \(tagBind) WHERE pass_type_id = \(type) AND serial_number IN (\(serials))", b.values)
-        }
+        try await insertPassesAndCards(cards, households: households, tag: tag)
+        if let ids = settings.googleIDs { try await insertGoogleObjects(cards, households: households, ids: ids) }
+        counts.cardsCreated = Int64(cards.count)
         return counts
     }
 
@@ -295,14 +291,15 @@ struct ImportBatch {
         return tier
     }
 
-    func insertPassesAndCards(_ cards: [NewCardRow], households: [PhoneNumber: Household]) async throws {
+    func insertPassesAndCards(_ cards: [NewCardRow], households: [PhoneNumber: Household], tag: Int64) async throws {
         let values = RegistryStore.json(settings.passValues(Date(timeIntervalSince1970: TimeInterval(now))))
         for chunk in cards.importChunks(ImportStore.chunk / 2) {
             var p = SQLBinds()
             let (type, template, json, at) = (p.add(.text(settings.passTypeIdentifier)), p.add(.text(settings.template)), p.add(values), p.add(.integer(now)))
+            let tagBind = p.add(.integer(tag))
             let passRows = chunk.map { card in
                 let variant = households[card.row.phone].flatMap { program.tier($0.tier)?.variant }
-                return "(\(type), \(p.add(.text(card.serial))), \(template), \(p.add(variant.map(SQLValue.text) ?? .null)), \(json), 0, \(at), \(at))"
+                return "(\(type), \(p.add(.text(card.serial))), \(template), \(p.add(variant.map(SQLValue.text) ?? .null)), \(json), \(tagBind), \(at), \(at))"
             }.joined(separator: ", ")
             try await db.query("INSERT INTO passes (\(RegistryStore.passColumns)) VALUES \(passRows)", p.values)
 

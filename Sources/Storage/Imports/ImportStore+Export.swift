@@ -50,13 +50,15 @@ extension ImportStore {
     public func exportEntries(after cursor: Int64, from: Date?, to: Date?, limit: Int) async throws -> [ExportedEntry] {
         try await database.read { db in
             let columns = LedgerStore.entryColumns.split(separator: ",").map { "e." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")
+            var b = SQLBinds()
+            var condition = "e.id > \(b.add(.integer(cursor)))"
+            // Bounds only when given: the whole ledger is read along its primary key, not through the time index.
+            if let from { condition += " AND e.created_at >= \(b.add(.integer(Self.seconds(from))))" }
+            if let to { condition += " AND e.created_at < \(b.add(.integer(Int64(to.timeIntervalSince1970.rounded(.up)))))" }
+            let limitBind = b.add(.integer(Int64(limit)))
             return try await db.query(
-                """
-                SELECT \(columns), a.phone FROM ledger_entries e JOIN accounts a ON a.id = e.account_id
-                WHERE e.id > $1 AND e.created_at >= $2 AND e.created_at < $3 ORDER BY e.id LIMIT $4
-                """,
-                [.integer(cursor), .integer(from.map(Self.seconds) ?? Int64.min), .integer(to.map { Int64($0.timeIntervalSince1970.rounded(.up)) } ?? Int64.max),
-                 .integer(Int64(limit))]
+                "SELECT \(columns), a.phone FROM ledger_entries e JOIN accounts a ON a.id = e.account_id WHERE \(condition) ORDER BY e.id LIMIT \(limitBind)",
+                b.values
             ).map { r in ExportedEntry(entry: try LedgerStore.entry(r), phone: try r.phone(11, "accounts.phone")) }
         }
     }
