@@ -5,7 +5,7 @@ import Logging
 public func buildRouter(
     service: PassService, loyalty: LoyaltyService, distribution: DistributionService?, adminToken: String, metrics: ServerMetrics, maxBodyBytes: Int,
     deviceLog: DeviceLogSettings = DeviceLogSettings(), trustForwardedFor: Bool = false,
-    broadcasts: BroadcastRunner, google: GoogleWalletService? = nil, reports: ReportService, imports: ImportService
+    broadcasts: BroadcastRunner, google: GoogleWalletService? = nil, reports: ReportService, imports: ImportService, adminSessionKey: [UInt8]
 ) throws -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: UnexpectedErrorMiddleware())
@@ -23,6 +23,6 @@ public func buildRouter(
         JoinRoutes(distribution: distribution, pages: pages).register(on: router)
     }
     if let google { GoogleWalletRoutes(google: google, maxBodyBytes: maxBodyBytes).register(on: router) }
-    AdminRoutes(service: service, loyalty: loyalty, reports: reports, google: google, adminToken: adminToken, trustForwardedFor: trustForwardedFor).register(on: router)
+    AdminRoutes(service: service, loyalty: loyalty, reports: reports, google: google, adminToken: adminToken, sessionKey: adminSessionKey, trustForwardedFor: trustForwardedFor).register(on: router)
     return router
 }

@@ -34,6 +34,8 @@ public struct PasslineServer: Sendable {
     /// Imports of an existing client base, and exports.
     public let imports: ImportService
     public let adminToken: String
+    /// The dashboard's key for its sessions, derived from the current secret.
+    let adminSessionKey: [UInt8]
     /// True when the admin token was generated now (print it once).
     public let adminTokenCreated: Bool
     /// Set when no credentials were configured and the development PKI is used.
@@ -134,7 +136,7 @@ public struct PasslineServer: Sendable {
         return PasslineServer(
             configuration: configuration, database: database, service: service, loyalty: loyalty, metrics: metrics, push: push, broadcasts: broadcasts,
             distribution: distribution, bitrix24: bitrix24, bitrix24Actions: bitrix24Actions, google: google, reports: reports, imports: imports,
-            adminToken: admin.token, adminTokenCreated: admin.created, developmentCertificates: devDir)
+            adminToken: admin.token, adminSessionKey: KeyDerivation.derive(secrets.current, label: "passline admin sessions v1"), adminTokenCreated: admin.created, developmentCertificates: devDir)
     }
 
     static func loadCredentials(_ c: ServerConfiguration) throws -> (SigningCredentials, String?) {
@@ -163,7 +165,7 @@ public struct PasslineServer: Sendable {
         let router = try buildRouter(
             service: service, loyalty: loyalty, distribution: distribution, adminToken: adminToken, metrics: metrics, maxBodyBytes: configuration.maxBodyBytes,
             deviceLog: configuration.deviceLog, trustForwardedFor: configuration.distribution.trustForwardedFor,
-            broadcasts: broadcasts, google: google, reports: reports, imports: imports)
+            broadcasts: broadcasts, google: google, reports: reports, imports: imports, adminSessionKey: adminSessionKey)
         let placement = Bitrix24Placement(
             service: bitrix24, actions: bitrix24Actions, http: bitrix24.http, pages: Pages(extra: ["bitrix24Placement": Bitrix24PlacementPage.template]))
         Bitrix24Routes(service: bitrix24, placement: placement).register(on: router)

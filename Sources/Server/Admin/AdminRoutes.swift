@@ -24,14 +24,14 @@ struct AdminRoutes: Sendable {
 
     init(
         service: PassService, loyalty: LoyaltyService, reports: ReportService, google: GoogleWalletService?, adminToken: String,
-        trustForwardedFor: Bool, timeZone: TimeZone = .current
+        sessionKey: [UInt8], trustForwardedFor: Bool, timeZone: TimeZone = .current
     ) {
         self.loyalty = loyalty
         self.reports = reports
         self.google = google
         publicURL = service.webServiceURL
         sessions = AdminSessions(
-            database: loyalty.ledger.database, adminToken: adminToken, keys: loyalty.keys, tokens: service.tokens, publicURL: service.webServiceURL)
+            database: loyalty.ledger.database, adminToken: adminToken, keys: loyalty.keys, sessionKey: sessionKey, publicURL: service.webServiceURL)
         gate = AdminSignInGate(trustForwardedFor: trustForwardedFor)
         pages = AdminPages()
         reads = AdminReadStore(database: loyalty.ledger.database)

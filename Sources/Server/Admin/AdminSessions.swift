@@ -1,4 +1,5 @@
 import Core
+import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -25,17 +26,18 @@ final class AdminSessions: Sendable {
 
     let store: AdminSessionStore
     let auth: APIAuthMiddleware
-    /// The admin token's MAC under the server secret: what a session of the admin token stores.
+    /// The admin token's MAC under a key of the server secret's: what a session of the admin token stores.
     let adminTag: String
     /// `Secure` on the cookie: the server is reached over https (its public URL).
     let secureCookie: Bool
 
-    init(database: any Database, adminToken: String, keys: APIKeyStore, tokens: AuthenticationTokens, publicURL: String) {
+    /// - Parameter sessionKey: a key derived from the server secret for this use alone.
+    init(database: any Database, adminToken: String, keys: APIKeyStore, sessionKey: [UInt8], publicURL: String) {
         store = AdminSessionStore(database: database)
         auth = APIAuthMiddleware(adminToken: adminToken, keys: keys)
-        // The pass-token MAC under a name no pass type has ("pass." prefixes every real one): a
-        // keyed hash of the token, so the table holds nothing to try guesses against offline.
-        adminTag = tokens.token(passTypeIdentifier: "passline.admin-session.v1", serialNumber: adminToken)
+        // A keyed hash of the token, so the table holds nothing to try guesses against offline. A
+        // new admin token, or a rotated secret, ends the admin token's sessions.
+        adminTag = Base64URL.encode(HMAC<SHA256>.authenticationCode(for: Array(adminToken.utf8), using: SymmetricKey(data: sessionKey)))
         secureCookie = publicURL.lowercased().hasPrefix("https://")
     }
 
