@@ -8,9 +8,9 @@
 #
 # Each engine ends with lines:
 #   RESULT engine=E rows=N step=import|reimport|export_cards|export_ledger seconds=S
-# where `import` and `reimport` are the import's own time (from the file accepted — read and
-# checked whole — to the last batch committed, as `passline import` reports it) and the
-# process's wall time is logged beside them.
+# where `import` and `reimport` are the import's own time as `passline import` reports it (from
+# the file read, through its check — parsed whole, compared with the database — to the last
+# batch committed); the process's wall time (start, templates, credentials) is logged beside.
 #
 # Usage: scripts/bench-import.sh [sqlite|postgres|both]   (default both)
 # Environment: ROWS (100000), PASSLINE_BIN (a release binary instead of building one).
@@ -82,7 +82,7 @@ run_import() { # step
   end=$(date +%s.%N)
   echo "$out" >&2
   local own
-  own=$(echo "$out" | sed -n 's/^import [0-9]*: done in \([0-9.]*\) s$/\1/p')
+  own=$(echo "$out" | sed -n 's/^import [0-9]*: done in \([0-9.]*\) s.*$/\1/p')
   log "$1: $own s import, $(python3 -c "print(f'{$end - $start:.1f}')") s wall (process start, templates, credentials included)"
   echo "RESULT engine=$engines rows=$ROWS step=$1 seconds=$own"
 }

@@ -99,8 +99,10 @@ public struct ImportStore: Sendable {
                     let slice = values[start..<min(start + Self.chunk, values.count)]
                     var b = SQLBinds()
                     let list = slice.map { b.add(.text($0)) }.joined(separator: ", ")
+                    // The phone by a lookup per card found: a join would have PostgreSQL hash every household for each chunk.
                     let rows = try await db.query(
-                        "SELECT c.number, c.external_id, a.phone FROM cards c JOIN accounts a ON a.id = c.account_id WHERE \(column) IN (\(list))", b.values)
+                        "SELECT c.number, c.external_id, (SELECT a.phone FROM accounts a WHERE a.id = c.account_id) FROM cards c WHERE \(column) IN (\(list))",
+                        b.values)
                     for r in rows {
                         found.append(ExistingCard(
                             number: try r.text(0, "cards.number"), externalID: try r.optionalText(1, "cards.external_id"), phone: try r.phone(2, "accounts.phone")))
