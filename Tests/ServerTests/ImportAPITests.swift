@@ -187,6 +187,22 @@ import TestSupport
     }
 
     @Test(arguments: Engine.allCases)
+    func importedPassesAreKeyedByTheCurrentSecret(_ engine: Engine) async throws {
+        // After a rotation, a new pass's serial carries the secret's generation, and a device gets it with its token.
+        try await TestServer.run(engine, configure: {
+            $0.secretHex = String(repeating: "ab", count: 32)
+            $0.previousSecretsHex = String(repeating: "cd", count: 32)
+        }) { s, client in
+            let api = LoyaltyAPI(s, client)
+            try await api.importAndWait("name,phone\nAnna,+79123456789\n")
+            let serial = try #require(try await api.card("79123456789-1")["serialNumber"]?.stringValue)
+            #expect(serial.hasPrefix("g1-"), "\(serial)")
+            let fetched = try await client.execute(uri: "/v1/passes/\(s.passType)/\(serial)", method: .get, headers: s.appleAuth(serial))
+            #expect(fetched.status == .ok)
+        }
+    }
+
+    @Test(arguments: Engine.allCases)
     func googleWalletObjectsAreMadeWithTheCards(_ engine: Engine) async throws {
         try await GoogleWalletServerTests.withGoogle(engine) { f in
             try await f.api.importAndWait(Self.base)

@@ -99,8 +99,10 @@ public final class ImportService: Sendable {
         if let ids = loyalty.google {
             googleIDs = { number, variant in (object: ids.object(number), class: ids.class(variant)) }
         }
+        let passes = loyalty.passes
         return ImportPassSettings(
-            passTypeIdentifier: loyalty.passes.passTypeIdentifier, template: loyalty.template, serialNumber: { PassService.newSerialNumber() },
+            // Marked with the secret generation, as every pass the server makes (``PassService/newSerialNumber()``).
+            passTypeIdentifier: passes.passTypeIdentifier, template: loyalty.template, serialNumber: { passes.newSerialNumber() },
             passValues: { now in
                 var stored: [String: JSONValue] = [:]
                 if memberSince { stored["memberSince"] = .string(now.formatted(.iso8601)) }
