@@ -86,6 +86,31 @@ import TestSupport
     }
 
     @Test(arguments: Engine.allCases)
+    func anExistingHouseholdsDevicesLearnOfItsNewBalance(_ engine: Engine) async throws {
+        try await TestServer.run(engine) { s, client in
+            let api = LoyaltyAPI(s, client)
+            let anna = try await api.issueNumber("Anna", phone: "+79123456789")
+            let serial = try #require(try await api.card(anna)["serialNumber"]?.stringValue)
+            let register = try await client.execute(
+                uri: "/v1/devices/dev-anna/registrations/\(s.passType)/\(serial)", method: .post, headers: s.appleAuth(serial),
+                body: ByteBuffer(string: #"{"pushToken":"\#(pushTokenA)"}"#))
+            #expect(register.status == .created)
+            let tagBefore = try await api.count("SELECT update_tag FROM passes WHERE serial_number = $1", [.text(serial)])
+            #expect(try await api.count("SELECT COUNT(*) FROM push_due") == 0)
+
+            // A new card in Anna's household with an opening balance, and a new household (no device, no push).
+            let done = try await api.importAndWait("name,phone,balance,tier\nBoris,+79123456789,40,silver\nVera,+79120000002,5,\n")
+            #expect(done["cardsCreated"]?.int64 == 2 && done["householdsCreated"]?.int64 == 1, "\(done)")
+            let annaNow = try await api.card(anna)
+            #expect(annaNow["balance"]?.int64 == 140 && annaNow["tier"]?.stringValue == "silver", "\(annaNow)")
+            #expect(try await api.count("SELECT update_tag FROM passes WHERE serial_number = $1", [.text(serial)]) > tagBefore, "Anna's pass changed")
+            #expect(try await api.column("SELECT push_token FROM push_due") == [pushTokenA], "only Anna's device is told")
+            let changed = try await client.execute(uri: "/v1/devices/dev-anna/registrations/\(s.passType)?passesUpdatedSince=\(tagBefore)", method: .get)
+            #expect(changed.json?["serialNumbers"]?.arrayValue == [.string(serial)], "\(changed.status)")
+        }
+    }
+
+    @Test(arguments: Engine.allCases)
     func virtualCardsAreRecognisedByPhoneAndName(_ engine: Engine) async throws {
         try await TestServer.run(engine) { s, client in
             let api = LoyaltyAPI(s, client)
