@@ -24,7 +24,11 @@ final class ImportWorker: Service, Sendable {
             }
             if let id {
                 imports.logger.info("import \(id): running")
-                await imports.run(id: id, owner: owner)
+                let left = await imports.run(id: id, owner: owner)
+                // Not finished (it could not start, or another runner has it): look again later, not at once.
+                if left.map({ $0.state == .queued || $0.state == .running }) ?? true {
+                    await cancelWhenGracefulShutdown { _ = await self.imports.wakeup.wait(timeout: self.imports.options.pollInterval) }
+                }
             } else {
                 await cancelWhenGracefulShutdown { _ = await self.imports.wakeup.wait(timeout: self.imports.options.pollInterval) }
             }
