@@ -16,7 +16,8 @@
 #   RESULT engine=E cards=N report=R median_s=M max_s=X   and   REFERENCE engine=E count_ledger_s=S
 #
 # Usage: scripts/bench-reports.sh [sqlite|postgres|both]   (default both)
-# Environment: CARDS (1000000), RUNS (5), PASSLINE_BIN (a release binary instead of building one).
+# Environment: CARDS (1000000), RUNS (5), PASSLINE_BIN (a release binary instead of building one),
+# KEEP (1: keep the work directory with its SQLite database, to look at the queries).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 engines=${1:-both}
@@ -43,7 +44,7 @@ log() { echo "bench-reports: $*" >&2; }
 work=$(mktemp -d)
 cleanup() {
   [[ -n ${server_pid:-} ]] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
-  rm -rf "$work"
+  if [[ ${KEEP:-0} == 1 ]]; then log "kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -61,7 +62,7 @@ else
   mkdir -p "$work/data"
   export PASSLINE_DATABASE_URL=sqlite:$work/data/passline.sqlite
   sql() { sqlite3 "$work/data/passline.sqlite" "$1"; }
-  timed_count() { sqlite3 "$work/data/passline.sqlite" '.timer on' 'SELECT COUNT(*) FROM ledger_entries' | awk '/^Run Time/ {printf "%.3f", $4}'; }
+  timed_count() { printf '.timer on\nSELECT COUNT(*) FROM ledger_entries;\n' | sqlite3 "$work/data/passline.sqlite" 2>&1 | awk '/^Run Time/ {printf "%.3f", $4}'; }
 fi
 
 log "seeding $CARDS cards ($engines)"
@@ -97,8 +98,8 @@ measure() { # name path
     times+=("$(curl -s -o "$work/out" -w '%{http_code} %{time_total}' -H "$auth" "http://127.0.0.1:$port$2")")
     [[ ${times[-1]%% *} == 200 ]] || { log "$1: ${times[-1]}"; cat "$work/out" >&2; exit 1; }
   done
-  printf '%s\n' "${times[@]}" | awk -v e="$engines" -v c="$CARDS" -v r="$1" '
-    { t[NR] = $2 } END { n = asort(t); printf "RESULT engine=%s cards=%s report=%s median_s=%.3f max_s=%.3f\n", e, c, r, t[int((n + 1) / 2)], t[n] }'
+  printf '%s\n' "${times[@]}" | awk '{ print $2 }' | sort -n | awk -v e="$engines" -v c="$CARDS" -v r="$1" '
+    { t[NR] = $1 } END { printf "RESULT engine=%s cards=%s report=%s median_s=%.3f max_s=%.3f\n", e, c, r, t[int((NR + 1) / 2)], t[NR] }'
 }
 measure summary "/api/v1/reports/summary?$q"
 measure timeseries-day "/api/v1/reports/timeseries?$q&interval=day"

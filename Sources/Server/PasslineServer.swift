@@ -128,7 +128,8 @@ public struct PasslineServer: Sendable {
             google = GoogleWalletService(
                 configuration: settings, send: { try await http.send($0) }, database: database, loyalty: loyalty, mapping: mapping, logger: logger)
         }
-        let reports = ReportService(database: database, loyalty: loyalty, crmContacts: CRMContactCount(bitrix24: bitrix24))
+        let reports = ReportService(database: database, loyalty: loyalty, crmContacts: CRMContactCount(bitrix24: bitrix24),
+            currentMaxAge: configuration.reportCurrentMaxAge)
         let imports = ImportService(database: database, loyalty: loyalty, logger: logger)
         if let reason = push.disabledReason {
             logger.notice("pushes are off: \(reason); changes wait in the outbox")
@@ -182,6 +183,7 @@ public struct PasslineServer: Sendable {
         services.append(VersionListener(database: database))
         services.append(ImportWorker(imports: imports))
         if let google { services.append(GoogleWalletWorker(google: google)) }
+        services.append(ReportWorker(reports: reports, logger: logger))
         let fastPath = CachedPassFastPath(service: service, serverName: "Passline")
         let timeouts = (idle: TimeAmount(configuration.httpIdleTimeout), read: TimeAmount(configuration.httpReadTimeout))
         return Application(

@@ -22,6 +22,8 @@ public struct ServerConfiguration: Sendable {
     public var adminToken: String?
     /// Bytes of signed passes kept in memory.
     public var passCacheBytes = 256 * 1024 * 1024
+    /// PASSLINE_REPORT_CURRENT_S: how old a report's figures of the moment may be.
+    public var reportCurrentMaxAge: TimeInterval = 300
     /// Largest request body accepted.
     public var maxBodyBytes = 1024 * 1024
     /// How long a kept-alive connection may sit idle before it is closed: longer than clients
@@ -68,6 +70,7 @@ public struct ServerConfiguration: Sendable {
         ("PASSLINE_SECRET", "secret for pass authentication tokens, ≥32 bytes as hex (default: generated once into the data directory)"),
         ("PASSLINE_SECRET_PREVIOUS", "secrets PASSLINE_SECRET replaced, oldest first, comma-separated hex: passes issued under them keep verifying (default: DATA_DIR/secret.previous, written by `passline secret rotate`)"),
         ("PASSLINE_PASS_CACHE_MB", "memory for signed passes (default 256)"),
+        ("PASSLINE_REPORT_CURRENT_S", "how old, in seconds, a report's figures of the moment (tiers, liability, penetration, active cards) may be before they are counted again (default 300; 0: every report counts them)"),
         ("PASSLINE_MAX_BODY_KB", "largest request body (default 1024)"),
         ("PASSLINE_HTTP_IDLE_TIMEOUT_S", "seconds an idle (kept-alive) connection stays open (default 75)"),
         ("PASSLINE_HTTP_READ_TIMEOUT_S", "seconds a request may take to arrive whole, head and body, from its first byte; then 408 and close (default 30)"),
@@ -140,6 +143,7 @@ public struct ServerConfiguration: Sendable {
         c.secretHex = values["PASSLINE_SECRET"]
         c.previousSecretsHex = values["PASSLINE_SECRET_PREVIOUS"]
         if let cache = try int("PASSLINE_PASS_CACHE_MB", 1...65536) { c.passCacheBytes = cache * 1024 * 1024 }
+        if let age = try int("PASSLINE_REPORT_CURRENT_S", 0...86_400) { c.reportCurrentMaxAge = TimeInterval(age) }
         if let body = try int("PASSLINE_MAX_BODY_KB", 1...1_048_576) { c.maxBodyBytes = body * 1024 }
         if let idle = try int("PASSLINE_HTTP_IDLE_TIMEOUT_S", 1...86_400) { c.httpIdleTimeout = .seconds(idle) }
         if let read = try int("PASSLINE_HTTP_READ_TIMEOUT_S", 1...3600) { c.httpReadTimeout = .seconds(read) }

@@ -77,7 +77,7 @@ import TestSupport
             #expect(j["penetration"]?["rate"]?.double == 0.5)
             #expect(j["penetration"]?["crmContacts"] == .null, "no CRM is connected")
             #expect(j["sources"] == .array([.object(["source": .string("api"), "issued": .integer(3), "total": .integer(3)])]))
-            #expect(j["tiers"] == .array([.object(["tier": .string("base"), "households": .integer(2), "cards": .integer(3), "balance": .integer(240), "issued": .integer(3)])]))
+            #expect(j["tiers"] == .array([.object(["tier": .string("base"), "households": .integer(2), "cards": .integer(3), "balance": .integer(240)])]))
             #expect(j["period"]?["timeZone"] == .string("Europe/Moscow"))
 
             // An earlier period saw none of it, and had no cards yet.
@@ -112,6 +112,8 @@ import TestSupport
                 try await db.query("UPDATE cards SET created_at = $1", [.integer(threeDaysAgo)])
                 try await db.query("UPDATE ledger_entries SET created_at = $1 WHERE kind = 'welcome'", [.integer(threeDaysAgo)])
             }
+            // Rows moved into hours the worker may have rolled up already.
+            try await ReportStore(database: s.server.database).rebuildRollups()
             var calendar = Calendar(identifier: .gregorian)
             calendar.timeZone = TimeZone(identifier: "Europe/Moscow")!
             let today = calendar.startOfDay(for: Date())

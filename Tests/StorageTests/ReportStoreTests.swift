@@ -22,7 +22,8 @@ import TestSupport
         let period = try ReportPeriod(from: Self.utc("2026-03-27T23:00:00Z"), to: Self.utc("2026-03-30T22:00:00Z"), timeZone: Self.zone("Europe/Berlin"))
         let starts = try ReportBuckets.starts(period, interval: .day)
         #expect(starts == ["2026-03-27T23:00:00Z", "2026-03-28T23:00:00Z", "2026-03-29T22:00:00Z"].map(Self.utc))
-        #expect(ReportStore.granule(for: starts.dropFirst().map { Int64($0.timeIntervalSince1970) }) == 3600)
+        // Its days start at 23:00 UTC, then 22:00: only hours fit them all.
+        #expect(ReportGranule.fitting(starts.dropFirst().map { Int64($0.timeIntervalSince1970) }) == ReportGranule(seconds: 3600, shift: 0))
     }
 
     @Test func weeksStartOnMondayAndTooManyBucketsAreRefused() throws {
@@ -40,8 +41,9 @@ import TestSupport
         #expect(throws: ReportPeriod.Inverted.self) { try ReportPeriod(from: t, to: t.addingTimeInterval(0.5), timeZone: Self.zone("UTC")) }
     }
 
-    /// India is 5:30 ahead of UTC: its midnight is not on an hour, so the series groups by quarter
-    /// hours, and an event at 18:45 UTC belongs to the next Indian day.
+    /// India is 5:30 ahead of UTC: its midnight is not on an hour, so the series groups by its
+    /// own days (read from the tables, not the hourly rollups), and an event at 18:45 UTC belongs
+    /// to the next Indian day. Rolled up or not, every figure is the same.
     @Test(arguments: Engine.allCases)
     func aHalfHourZonesEventsLandInTheirLocalDay(_ engine: Engine) async throws {
         try await LedgerStoreTests.withLedger(engine) { ledger, _ in
@@ -50,7 +52,7 @@ import TestSupport
             let period = try ReportPeriod(from: Self.utc("2026-05-31T18:30:00Z"), to: Self.utc("2026-06-03T18:30:00Z"), timeZone: kolkata)
             let starts = try ReportBuckets.starts(period, interval: .day)
             #expect(starts.count == 3)
-            #expect(ReportStore.granule(for: starts.dropFirst().map { Int64($0.timeIntervalSince1970) }) == 900)
+            #expect(ReportGranule.fitting(starts.dropFirst().map { Int64($0.timeIntervalSince1970) }) == ReportGranule(seconds: 86_400, shift: 19_800))
             let at = { @Sendable (t: String) in Int64(Self.utc(t).timeIntervalSince1970) }
             try await db.transaction { c in
                 for (t, kind, platform) in [
@@ -70,9 +72,29 @@ import TestSupport
             #expect(series.map(\.activity.removals.apple) == [0, 1, 0])
             #expect(series.map(\.activity.linkOpens) == [0, 0, 1])
 
-            let figures = try await ReportStore(database: db).figures(period, activeSince: period.from)
+            let store = ReportStore(database: db)
+            let now = CurrentFigures(at: Date(), tiers: [], liability: 0, householdsInstalled: 0, activeDays: 90, activeCards: 0)
+            let figures = try await store.figures(period, current: now)
             #expect(figures.activity.installs.apple == 1 && figures.activity.installs.android == 1 && figures.activity.removals.apple == 1)
             #expect(figures.activity.linkOpens == 1)
+
+            // UTC days, which the hourly rollups serve: the same before and after rolling up.
+            let utcPeriod = try ReportPeriod(from: Self.utc("2026-05-31T00:00:00Z"), to: Self.utc("2026-06-05T00:00:00Z"), timeZone: Self.zone("UTC"))
+            let utcStarts = try ReportBuckets.starts(utcPeriod, interval: .day)
+            let raw = try await store.series(utcPeriod, starts: utcStarts)
+            #expect(raw.map(\.activity.installs.apple) == [1, 1, 0, 1, 0], "the events before and after the Indian period count in UTC days")
+            #expect(try await store.rollUp(now: Self.utc("2026-06-10T00:00:00Z")) == Int64(Self.utc("2026-06-09T23:00:00Z").timeIntervalSince1970) / 3600)
+            let rolled = try await db.read { try await $0.query("SELECT COUNT(*) FROM report_hours") }.first?.int(0, "count") ?? 0
+            #expect(rolled > 0)
+            #expect(try await store.series(utcPeriod, starts: utcStarts) == raw)
+            #expect(try await store.series(period, starts: starts) == series)
+            #expect(try await store.figures(period, current: now) == figures)
+            let utcFigures = try await store.figures(utcPeriod, current: now)
+            #expect(utcFigures.activity.installs.apple == 3 && utcFigures.activity.linkOpens == 1)
+            // A period cut mid-hour reads the hour's edge from the tables.
+            let cut = try ReportPeriod(from: Self.utc("2026-06-01T18:30:00Z"), to: Self.utc("2026-06-01T18:46:00Z"), timeZone: Self.zone("UTC"))
+            let edge = try await store.figures(cut, current: now)
+            #expect(edge.activity.installs.android == 1 && edge.activity.removals.apple == 1 && edge.activity.installs.apple == 0)
         }
     }
 }

@@ -57,6 +57,8 @@ package struct TestServer: Sendable {
         c.wwdrCertificate = TestEnvironment.pkiDirectory + "/wwdr.pem"
         c.adminToken = "test-admin-token-0123456789"
         c.maxBodyBytes = 64 * 1024
+        // Reports count the figures of the moment at each request: tests read right after writing.
+        c.reportCurrentMaxAge = 0
         return c
     }
 

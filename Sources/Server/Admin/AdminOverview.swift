@@ -93,7 +93,7 @@ enum AdminOverview {
 
     static func tiers(_ s: ReportSummary) -> [[String: String]] {
         s.figures.tiers.map {
-            ["tier": $0.tier, "households": String($0.households), "cards": String($0.cards), "balance": String($0.balance), "issued": String($0.issued)]
+            ["tier": $0.tier, "households": String($0.households), "cards": String($0.cards), "balance": String($0.balance)]
         }
     }
 

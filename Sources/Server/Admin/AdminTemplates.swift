@@ -97,8 +97,8 @@ enum AdminTemplates {
         {{#hasCharts}}<h2>{{t.byInterval}}</h2><div class="charts" id="charts">{{/hasCharts}}
         {{#charts}}<div class="panel chart-panel"><h3>{{title}}</h3>{{{svg}}}<p class="legend">{{#legend}}<i style="background:{{color}}"></i>{{name}}{{/legend}}</p></div>{{/charts}}
         {{#hasCharts}}</div>{{/hasCharts}}
-        {{#hasTiers}}<h2>{{t.tiers}}</h2><table id="tiers"><tr><th>{{t.tier}}</th><th class="num">{{t.households}}</th><th class="num">{{t.cardsCount}}</th><th class="num">{{t.balance}}</th><th class="num">{{t.issued}}</th></tr>{{/hasTiers}}
-        {{#tiers}}<tr><td>{{tier}}</td><td class="num">{{households}}</td><td class="num">{{cards}}</td><td class="num">{{balance}}</td><td class="num">{{issued}}</td></tr>{{/tiers}}
+        {{#hasTiers}}<h2>{{t.tiers}}</h2><table id="tiers"><tr><th>{{t.tier}}</th><th class="num">{{t.households}}</th><th class="num">{{t.cardsCount}}</th><th class="num">{{t.balance}}</th></tr>{{/hasTiers}}
+        {{#tiers}}<tr><td>{{tier}}</td><td class="num">{{households}}</td><td class="num">{{cards}}</td><td class="num">{{balance}}</td></tr>{{/tiers}}
         {{#hasTiers}}</table>{{/hasTiers}}
         {{#hasSources}}<h2>{{t.sources}}</h2><table id="sources"><tr><th>{{t.source}}</th><th class="num">{{t.issued}}</th><th class="num">{{t.total}}</th></tr>{{/hasSources}}
         {{#sources}}<tr><td>{{source}}</td><td class="num">{{issued}}</td><td class="num">{{total}}</td></tr>{{/sources}}

@@ -24,7 +24,7 @@ enum ReportCSV {
         ]
         for t in f.tiers {
             rows += [("tier.\(t.tier).households", "\(t.households)"), ("tier.\(t.tier).cards", "\(t.cards)"),
-                     ("tier.\(t.tier).balance", "\(t.balance)"), ("tier.\(t.tier).issued", "\(t.issued)")]
+                     ("tier.\(t.tier).balance", "\(t.balance)")]
         }
         for s in f.sources {
             rows += [("source.\(s.source.rawValue).issued", "\(s.issued)"), ("source.\(s.source.rawValue).total", "\(s.total)")]

@@ -28,7 +28,7 @@ enum ReportJSON {
                     .init(issued: Int(s.issued), source: $0, total: Int(s.total))
                 }
             },
-            tiers: f.tiers.map { .init(balance: Int($0.balance), cards: Int($0.cards), households: Int($0.households), issued: Int($0.issued), tier: $0.tier) })
+            tiers: f.tiers.map { .init(balance: Int($0.balance), cards: Int($0.cards), households: Int($0.households), tier: $0.tier) })
     }
 
     static func timeseries(_ t: ReportTimeseries) -> S.ReportTimeseries {

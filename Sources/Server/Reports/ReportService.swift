@@ -8,18 +8,40 @@ public final class ReportService: Sendable {
     let store: ReportStore
     let loyalty: LoyaltyService
     let crmContacts: CRMContactCount?
+    /// The figures of the moment, counted again once older than `currentMaxAge` seconds.
+    let snapshot = CurrentSnapshot()
+    let currentMaxAge: TimeInterval
 
-    init(database: any Database, loyalty: LoyaltyService, crmContacts: CRMContactCount?) {
+    init(database: any Database, loyalty: LoyaltyService, crmContacts: CRMContactCount?, currentMaxAge: TimeInterval = 300) {
         self.store = ReportStore(database: database)
         self.loyalty = loyalty
         self.crmContacts = crmContacts
+        self.currentMaxAge = currentMaxAge
+    }
+
+    /// The figures of the moment for `activeDays`: the copy when it is recent enough, else counted now.
+    func current(activeDays: Int, now: Date = Date()) async throws -> CurrentFigures {
+        if let copy = await snapshot.value, copy.activeDays == activeDays, now.timeIntervalSince(copy.at) < currentMaxAge { return copy }
+        let fresh = try await store.current(now: now, activeDays: activeDays)
+        if activeDays == Self.activeDays.default { await snapshot.set(fresh) }
+        return fresh
+    }
+
+    /// Counts the figures of the moment again (the worker, every few minutes).
+    func refreshCurrent(now: Date = Date()) async throws {
+        await snapshot.set(try await store.current(now: now, activeDays: Self.activeDays.default))
     }
 
     /// The default and the bounds of the active-cards window, in days.
     public static let activeDays = (default: 90, range: 1...366)
 
     public func summary(_ period: ReportPeriod, activeDays: Int = ReportService.activeDays.default) async throws -> ReportSummary {
-        let figures = try await store.figures(period, activeSince: period.to.addingTimeInterval(-Double(activeDays) * 86_400))
+        var current = try await current(activeDays: activeDays)
+        // A period that ended before the figures were counted has its own active window.
+        if period.to < current.at {
+            current.activeCards = try await store.activeCards(from: period.to.addingTimeInterval(-Double(activeDays) * 86_400), to: period.to)
+        }
+        let figures = try await store.figures(period, current: current)
         let program = loyalty.program
         let contacts = await crmContacts?.count()
         return ReportSummary(
@@ -74,4 +96,10 @@ public struct ReportTimeseries: Sendable {
     public var period: ReportPeriod
     public var interval: ReportInterval
     public var buckets: [ReportBucketFigures]
+}
+
+/// The last count of the figures of the moment.
+actor CurrentSnapshot {
+    private(set) var value: CurrentFigures?
+    func set(_ figures: CurrentFigures) { value = figures }
 }

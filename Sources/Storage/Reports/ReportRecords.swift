@@ -94,13 +94,12 @@ public struct PointFlows: Sendable, Hashable {
     }
 }
 
-/// Households and cards of one tier, now; `issued`: its cards issued in the period.
+/// Households, cards and balances of one tier, now.
 public struct TierFigures: Sendable, Hashable {
     public var tier: String
     public var households: Int64
     public var cards: Int64
     public var balance: Int64
-    public var issued: Int64
 }
 
 /// Cards from one source: issued in the period, and all of them at its end.
@@ -148,8 +147,25 @@ public struct ReportFigures: Sendable, Hashable {
 public struct ReportBucketFigures: Sendable, Hashable {
     public var start: Date
     public var cardsIssued: Int64 = 0
+    /// Cards issued, per source.
+    public var issuedBySource: [CardSource: Int64] = [:]
     public var householdsIssued: Int64 = 0
     public var activity = ActivityCounts()
     public var points = PointFlows()
     public init(start: Date) { self.start = start }
+
+    /// Adds a flow row (``ReportStore/rawFlows(from:to:granule:)`` names the metrics).
+    mutating func add(metric: String, value: Int64) {
+        let parts = metric.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
+        switch parts.first {
+        case "card":
+            cardsIssued += value
+            if parts.count > 1, let source = CardSource(rawValue: parts[1]) { issuedBySource[source, default: 0] += value }
+        case "household": householdsIssued += value
+        case "activity" where parts.count == 3: activity.add(kind: parts[1], platform: parts[2].isEmpty ? nil : parts[2], count: value)
+        case "google" where parts.count == 2: activity.add(googleEvent: parts[1], count: value)
+        case "points" where parts.count == 2: points.add(kind: parts[1], points: value)
+        default: break
+        }
+    }
 }

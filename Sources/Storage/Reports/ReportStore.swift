@@ -1,7 +1,7 @@
 import Foundation
 
-/// The reports' queries: each figure is one set-based query over an indexed time range (or, for
-/// what a report shows "now", one pass over a table), none walks rows one at a time in Swift.
+/// The reports' queries, all set-based: the flows of a period from hourly rollups and the raw
+/// tables' edges (``flows(_:from:to:granule:)``), and what the program looks like now.
 public struct ReportStore: Sendable {
     public let database: any Database
 
@@ -12,79 +12,81 @@ public struct ReportStore: Sendable {
     /// The kinds whose entries a card's holder made happen: a card with one is active.
     static let activeKinds = "('accrual', 'purchase', 'debit')"
 
-    /// Everything the database knows about `period`; `activeSince` starts the active-cards window.
-    public func figures(_ period: ReportPeriod, activeSince: Date) async throws -> ReportFigures {
-        let range: [SQLValue] = [.integer(period.fromSeconds), .integer(period.toSeconds)]
+    /// The period's flows, all issued cards and households up to its end, and its broadcasts;
+    /// the figures of the moment come from `current`.
+    public func figures(_ period: ReportPeriod, current: CurrentFigures) async throws -> ReportFigures {
+        let (from, to) = (period.fromSeconds, period.toSeconds)
         return try await database.read { db in
+            var inPeriod = ReportBucketFigures(start: period.from), total = ReportBucketFigures(start: period.from)
+            for row in try await Self.flows(db, from: from, to: to, granule: .whole) {
+                inPeriod.add(metric: row.metric, value: row.value)
+            }
+            // Everything before the period's end, in one granule: what had been issued by then.
+            for row in try await Self.flows(db, from: 0, to: to, granule: .whole) where !row.metric.hasPrefix("points:") {
+                total.add(metric: row.metric, value: row.value)
+            }
             var f = ReportFigures()
-            let sources = try await db.query(
-                """
-                SELECT source, CAST(SUM(CASE WHEN created_at >= $1 THEN 1 ELSE 0 END) AS BIGINT), COUNT(*)
-                FROM cards WHERE created_at < $2 GROUP BY source ORDER BY source
-                """, range)
-            f.sources = try sources.compactMap { r in
-                guard let source = CardSource(rawValue: try r.text(0, "cards.source")) else { return nil }
-                return SourceFigures(source: source, issued: try r.int(1, "issued"), total: try r.int(2, "total"))
+            f.cardsIssued = inPeriod.cardsIssued
+            f.householdsIssued = inPeriod.householdsIssued
+            f.cardsTotal = total.cardsIssued
+            f.households = total.householdsIssued
+            f.activity = inPeriod.activity
+            f.points = inPeriod.points
+            f.sources = CardSource.allCases.compactMap { source in
+                let all = total.issuedBySource[source] ?? 0
+                return all == 0 ? nil : SourceFigures(source: source, issued: inPeriod.issuedBySource[source] ?? 0, total: all)
             }
-            f.cardsIssued = f.sources.reduce(0) { $0 + $1.issued }
-            f.cardsTotal = f.sources.reduce(0) { $0 + $1.total }
-            if let r = try await db.query(
-                "SELECT CAST(COALESCE(SUM(CASE WHEN created_at >= $1 THEN 1 ELSE 0 END), 0) AS BIGINT), COUNT(*) FROM accounts WHERE created_at < $2", range
-            ).first {
-                f.householdsIssued = try r.int(0, "issued")
-                f.households = try r.int(1, "households")
-            }
-            for r in try await db.query(
-                "SELECT kind, platform, COUNT(*) FROM activity_events WHERE at >= $1 AND at < $2 GROUP BY kind, platform", range
-            ) {
-                f.activity.add(kind: try r.text(0, "kind"), platform: try r.optionalText(1, "platform"), count: try r.int(2, "count"))
-            }
-            for r in try await db.query(
-                "SELECT event, COUNT(*) FROM google_events WHERE received_at >= $1 AND received_at < $2 GROUP BY event", range
-            ) {
-                f.activity.add(googleEvent: try r.text(0, "event"), count: try r.int(1, "count"))
-            }
-            for r in try await db.query(
-                "SELECT kind, CAST(SUM(points) AS BIGINT) FROM ledger_entries WHERE created_at >= $1 AND created_at < $2 GROUP BY kind", range
-            ) {
-                f.points.add(kind: try r.text(0, "kind"), points: try r.int(1, "points"))
-            }
-            f.activeCards = try await db.query(
-                """
-                SELECT COUNT(DISTINCT card_number) FROM ledger_entries
-                WHERE created_at >= $1 AND created_at < $2 AND kind IN \(Self.activeKinds) AND card_number IS NOT NULL
-                """, [.integer(max(ReportPeriod.seconds(activeSince), period.fromSeconds)), .integer(period.toSeconds)]
-            ).first?.int(0, "count") ?? 0
-            f.tiers = try await Self.tiers(db, range)
-            f.liability = f.tiers.reduce(0) { $0 + $1.balance }
-            f.householdsInstalled = try await Self.householdsInstalled(db)
-            f.broadcasts = try await Self.broadcasts(db, range)
+            f.tiers = current.tiers
+            f.liability = current.liability
+            f.householdsInstalled = current.householdsInstalled
+            f.activeCards = current.activeCards
+            f.broadcasts = try await Self.broadcasts(db, [.integer(from), .integer(to)])
             return f
         }
     }
 
-    /// Households and balances per tier now, and each tier's cards: all, and issued in the period.
-    static func tiers(_ db: any DatabaseConnection, _ range: [SQLValue]) async throws -> [TierFigures] {
-        let households = try await db.query("SELECT tier, COUNT(*), CAST(SUM(balance) AS BIGINT) FROM accounts GROUP BY tier ORDER BY tier")
-        var byTier: [String: TierFigures] = [:]
-        for r in households {
-            let tier = try r.text(0, "accounts.tier")
-            byTier[tier] = TierFigures(tier: tier, households: try r.int(1, "households"), cards: 0, balance: try r.int(2, "balance"), issued: 0)
+    /// The figures of the moment: tiers, balances, households with a card in a wallet, and the
+    /// cards active in the `activeDays` days before `now`.
+    public func current(now: Date = Date(), activeDays: Int) async throws -> CurrentFigures {
+        let end = ReportPeriod.seconds(now)
+        let start = end - Int64(activeDays) * 86_400
+        return try await database.read { db in
+            let tiers = try await Self.tiers(db)
+            return CurrentFigures(
+                at: now, tiers: tiers, liability: tiers.reduce(0) { $0 + $1.balance }, householdsInstalled: try await Self.householdsInstalled(db),
+                activeDays: activeDays, activeCards: try await Self.activeCards(db, from: start, to: end))
         }
-        let cards = try await db.query(
+    }
+
+    /// Cards with an accrual, purchase or debit in `[from, to)`.
+    public func activeCards(from: Date, to: Date) async throws -> Int64 {
+        try await database.read { db in try await Self.activeCards(db, from: ReportPeriod.seconds(from), to: ReportPeriod.seconds(to)) }
+    }
+
+    static func activeCards(_ db: any DatabaseConnection, from: Int64, to: Int64) async throws -> Int64 {
+        try await db.query(
             """
-            SELECT a.tier, COUNT(*), CAST(SUM(CASE WHEN c.created_at >= $1 AND c.created_at < $2 THEN 1 ELSE 0 END) AS BIGINT)
-            FROM cards c JOIN accounts a ON a.id = c.account_id GROUP BY a.tier
-            """, range)
-        for r in cards {
+            SELECT COUNT(DISTINCT card_number) FROM ledger_entries
+            WHERE created_at >= $1 AND created_at < $2 AND kind IN \(activeKinds) AND card_number IS NOT NULL
+            """, [.integer(from), .integer(to)]
+        ).first?.int(0, "count") ?? 0
+    }
+
+    /// Households, cards and balances per tier.
+    static func tiers(_ db: any DatabaseConnection) async throws -> [TierFigures] {
+        var byTier: [String: TierFigures] = [:]
+        for r in try await db.query("SELECT tier, COUNT(*), CAST(SUM(balance) AS BIGINT) FROM accounts GROUP BY tier") {
             let tier = try r.text(0, "accounts.tier")
-            byTier[tier, default: TierFigures(tier: tier, households: 0, cards: 0, balance: 0, issued: 0)].cards = try r.int(1, "cards")
-            byTier[tier]?.issued = try r.int(2, "issued")
+            byTier[tier] = TierFigures(tier: tier, households: try r.int(1, "households"), cards: 0, balance: try r.int(2, "balance"))
+        }
+        for r in try await db.query("SELECT a.tier, COUNT(*) FROM cards c JOIN accounts a ON a.id = c.account_id GROUP BY a.tier") {
+            let tier = try r.text(0, "accounts.tier")
+            byTier[tier, default: TierFigures(tier: tier, households: 0, cards: 0, balance: 0)].cards = try r.int(1, "cards")
         }
         return byTier.values.sorted { $0.tier < $1.tier }
     }
 
-    /// Households with at least one card on a device or saved to Google Wallet, now.
+    /// Households with at least one card on a device or saved to Google Wallet.
     static func householdsInstalled(_ db: any DatabaseConnection) async throws -> Int64 {
         try await db.query(
             """
@@ -111,4 +113,18 @@ public struct ReportStore: Sendable {
                 targeted: try r.int(3, "broadcasts.targeted_cards"), pushed: try r.int(4, "broadcast_push_counts.sent"), fetched: try r.int(5, "broadcasts.fetched"))
         }
     }
+}
+
+/// What the program looks like at one moment: slow to count over a million cards (every
+/// registration, every account), so the reports read a copy made every few minutes.
+public struct CurrentFigures: Sendable, Hashable {
+    public var at: Date
+    public var tiers: [TierFigures]
+    /// The sum of the balances.
+    public var liability: Int64
+    /// Households with a card on a device or saved to Google Wallet.
+    public var householdsInstalled: Int64
+    public var activeDays: Int
+    /// Cards active in the `activeDays` days before `at`.
+    public var activeCards: Int64
 }

@@ -158,6 +158,7 @@ public enum Migrations {
         reports,
         imports,
         admin,
+        reportRollups,
     ]
 
     /// Serializes migrating servers on PostgreSQL (SQLite's writer is serialized already).
