@@ -24,6 +24,6 @@ swift build --build-tests
 # pass on a 2-core machine, so they run after it, on their own — one at a time: each drives
 # hundreds of concurrent streams or processes itself, and side by side (h2load, curl, chromium,
 # a kill -9) they made each other's deadlines and GOAWAY races flaky (one at a time the pass takes about a minute).
-heavy='PushTests\.|PushCrashTests|BehindProxyTests|PushEndToEndTests|BrowserTests|GoogleWalletBrowserTests|AdminBrowserTests|IdempotencyCrashTests|DeviceLogTests|ConnectionTimeoutTests'
+heavy='PushTests\.|PushCrashTests|BehindProxyTests|ImportBodyLimitTests|PushEndToEndTests|BrowserTests|GoogleWalletBrowserTests|AdminBrowserTests|IdempotencyCrashTests|DeviceLogTests|ConnectionTimeoutTests'
 scripts/with-postgres.sh bash -c "swift test --skip-build --skip '$heavy' && swift test --skip-build --no-parallel --filter '$heavy'"
 scripts/schemathesis.sh

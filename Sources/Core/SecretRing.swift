@@ -1,3 +1,5 @@
+import Crypto
+
 /// The server secret and the ones it replaced, oldest first.
 ///
 /// What a wallet already holds was derived from the secret of its day and must keep verifying:
@@ -38,4 +40,11 @@ public struct SecretRing: Sendable {
 
     /// Every secret, newest first: the order to try when checking something of unknown age.
     public var newestFirst: [[UInt8]] { [current] + previous.reversed() }
+}
+
+extension SecretRing {
+    /// One use's sub-keys (``KeyDerivation``), newest first: make with the first, accept any.
+    public func keys(label: String) -> [SymmetricKey] {
+        newestFirst.map { SymmetricKey(data: KeyDerivation.derive($0, label: label)) }
+    }
 }

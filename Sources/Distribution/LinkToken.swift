@@ -65,25 +65,19 @@ public struct LinkTokenSigner: Sendable {
     /// 2020-01-01T00:00:00Z.
     static let epoch = Date(timeIntervalSince1970: 1_577_836_800)
 
-    let key: SymmetricKey
-    /// Keys of the secrets the current one replaced: links issued before a rotation still open.
-    let earlier: [SymmetricKey]
+    /// The current secret's key first, then the earlier secrets': links issued before a rotation still open.
+    let keys: [SymmetricKey]
+    static let label = "passline download links v1"
 
     /// - Parameter secret: the server secret; a key for links alone is derived from it, so a link
     ///   MAC never equals any other MAC the server makes with the same secret.
     public init(secret: [UInt8]) {
-        key = Self.key(secret)
-        earlier = []
+        keys = [SymmetricKey(data: KeyDerivation.derive(secret, label: Self.label))]
     }
 
     /// Signs with the ring's current secret; verifies with any of its secrets.
     public init(ring: SecretRing) {
-        key = Self.key(ring.current)
-        earlier = ring.previous.reversed().map(Self.key)
-    }
-
-    static func key(_ secret: [UInt8]) -> SymmetricKey {
-        SymmetricKey(data: KeyDerivation.derive(secret, label: "passline download links v1"))
+        keys = ring.keys(label: Self.label)
     }
 
     /// The token for `claims`. The expiry is rounded up to a whole minute and clamped to what
@@ -111,14 +105,14 @@ public struct LinkTokenSigner: Sendable {
             for (a, b) in zip(mac(payload, key: key), given) { difference |= a ^ b }
             return difference == 0
         }
-        guard matches(key) || earlier.contains(where: matches) else { throw .tampered }
+        guard keys.contains(where: matches) else { throw .tampered }
         guard let claims = Self.parse(payload) else { throw .malformed }
         guard now < claims.expiresAt else { throw .expired(claims) }
         return claims
     }
 
     func mac(_ payload: [UInt8], key: SymmetricKey? = nil) -> [UInt8] {
-        Array(HMAC<SHA256>.authenticationCode(for: payload, using: key ?? self.key)).prefix(Self.macLength).map { $0 }
+        Array(HMAC<SHA256>.authenticationCode(for: payload, using: key ?? keys[0])).prefix(Self.macLength).map { $0 }
     }
 
     static func parse(_ payload: [UInt8]) -> LinkClaims? {
