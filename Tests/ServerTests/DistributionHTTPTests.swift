@@ -109,7 +109,8 @@ enum Receiver {
                 #expect(error == .timedOut && error.isRetryable)
             }
             do {
-                _ = try await client.send(OutboundRequest(url: "http://127.0.0.1:\(port)/big"))
+                // A generous clock: under CI's parallel load the 3 MiB took longer than the default, and the timeout came first.
+                _ = try await client.send(OutboundRequest(url: "http://127.0.0.1:\(port)/big", timeout: .seconds(120)))
                 Issue.record("a 3 MiB answer accepted")
             } catch let error as OutboundHTTPError {
                 guard case .transport(let why) = error else { Issue.record("\(error)"); return }
