@@ -149,6 +149,21 @@ import TestSupport
         }
     }
 
+    /// The figures of the moment are kept for minutes only where counting them is slow: a small
+    /// program's report is exact right after a change.
+    @Test(arguments: Engine.allCases)
+    func aSmallProgramsFiguresOfTheMomentAreExact(_ engine: Engine) async throws {
+        try await TestServer.run(engine, configure: { $0.reportCurrentMaxAge = 300 }) { s, client in
+            let api = LoyaltyAPI(s, client)
+            try await s.server.reports.refreshCurrent()
+            _ = try await api.issueNumber("Anna", phone: "+79120000001")
+            let (from, to) = Self.today(in: "UTC")
+            let j = try #require(try await api.get("/reports/summary?from=\(from)&to=\(to)").json)
+            #expect(j["liability"]?["points"] == .integer(100), "\(j["liability"] ?? .null)")
+            #expect(j["tiers"]?.arrayValue?.first?["households"] == .integer(1))
+        }
+    }
+
     @Test(arguments: Engine.allCases)
     func badPeriodsAreRefusedNamingTheParameter(_ engine: Engine) async throws {
         try await TestServer.run(engine) { s, client in

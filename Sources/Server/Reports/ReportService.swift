@@ -19,9 +19,19 @@ public final class ReportService: Sendable {
         self.currentMaxAge = currentMaxAge
     }
 
-    /// The figures of the moment for `activeDays`: the copy when it is recent enough, else counted now.
+    /// Below this many households a report counts the figures of the moment itself (a few
+    /// milliseconds): the copy only serves programs where counting them is slow, so a small
+    /// program's figures are always exact. (Households, not the time a count took: a loaded
+    /// machine would make that a coin toss.)
+    static let worthKeeping: Int64 = 50_000
+
+    /// The figures of the moment for `activeDays`: the copy when it is recent enough and the
+    /// program large, else counted now.
     func current(activeDays: Int, now: Date = Date()) async throws -> CurrentFigures {
-        if let copy = await snapshot.value, copy.activeDays == activeDays, now.timeIntervalSince(copy.at) < currentMaxAge { return copy }
+        if let copy = await snapshot.value, copy.activeDays == activeDays, copy.tiers.reduce(0, { $0 + $1.households }) >= Self.worthKeeping,
+           now.timeIntervalSince(copy.at) < currentMaxAge {
+            return copy
+        }
         let fresh = try await store.current(now: now, activeDays: activeDays)
         if activeDays == Self.activeDays.default { await snapshot.set(fresh) }
         return fresh

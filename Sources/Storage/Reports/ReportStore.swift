@@ -48,7 +48,8 @@ public struct ReportStore: Sendable {
     /// The figures of the moment: tiers, balances, households with a card in a wallet, and the
     /// cards active in the `activeDays` days before `now`.
     public func current(now: Date = Date(), activeDays: Int) async throws -> CurrentFigures {
-        let end = ReportPeriod.seconds(now)
+        // Through the current second: an entry written a moment ago counts.
+        let end = ReportPeriod.seconds(now) + 1
         let start = end - Int64(activeDays) * 86_400
         return try await database.read { db in
             let tiers = try await Self.tiers(db)
