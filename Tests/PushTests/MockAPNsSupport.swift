@@ -1,5 +1,6 @@
 import APNsMock
 import Foundation
+import TestSupport
 import PassBuilder
 import Testing
 
@@ -74,7 +75,7 @@ func runProgram(_ path: String, _ arguments: [String]) async throws -> (status: 
     process.standardInput = FileHandle.nullDevice
     let status: Int32 = try await withCheckedThrowingContinuation { continuation in
         process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-        do { try process.run() } catch { continuation.resume(throwing: error) }
+        do { try ProcessLaunch.run(process) } catch { continuation.resume(throwing: error) }
     }
     let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)

@@ -54,7 +54,7 @@ import TestSupport
         proxy.arguments = ["-p", dir.path, "-c", conf.path, "-e", dir.appendingPathComponent("nginx-error.log").path]
         proxy.standardOutput = FileHandle.nullDevice
         proxy.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try proxy.run()
+        try ProcessLaunch.run(proxy)
         // nginx without its master process: SIGKILL is the one signal it cannot leave unanswered.
         defer { kill(proxy.processIdentifier, SIGKILL); proxy.waitUntilExit() }
         let deadline = ContinuousClock.now.advanced(by: .seconds(30))

@@ -215,7 +215,7 @@ package enum Processes {
         process.standardOutput = out
         process.standardError = err
         do {
-            try process.run()
+            try ProcessLaunch.run(process)
         } catch {
             throw TestSetupError("cannot run \(executable): \(error)")
         }

@@ -27,7 +27,7 @@ package struct ServerProcess {
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         process.standardOutput = FileHandle(forWritingAtPath: log)
         process.standardError = FileHandle(forWritingAtPath: log)
-        try process.run()
+        try ProcessLaunch.run(process)
         return process
     }
 
