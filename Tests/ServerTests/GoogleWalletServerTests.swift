@@ -128,6 +128,11 @@ import TestSupport
             f.mock.with { $0.down = true }
             for i in 1...3 { try await f.api.apply(number, #"{"type":"purchase","amount":"100.00","businessKey":"down:\#(i)"}"#) }
             await f.drain()
+            // The background worker may still be recording its own failed attempt: wait for it.
+            for _ in 0..<100 where try await f.google.store.object(cardNumber: number)?.lastError == nil {
+                await f.drain()
+                try await Task.sleep(for: .milliseconds(50))
+            }
             let waiting = try #require(try await f.google.store.object(cardNumber: number))
             #expect(waiting.syncState == "pending")
             #expect(waiting.lastError != nil)
